@@ -1,0 +1,130 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+#include "provision/provision.h"
+
+static const char usage[]
+    = "usage: cfp deploy TEMPLATE --tenant T --name STACK [--set KEY=VALUE]...\n"
+      "                  [--image SERVICE=IMAGE]... [--json]\n"
+      "\n"
+      "Renders TEMPLATE with its parameter defaults overridden by --set,\n"
+      "applies the hardened defaults and the tenant's plan limits, and\n"
+      "creates the stack's network, volumes and containers on the engine.\n"
+      "Deploying again with the same inputs changes nothing; with changed\n"
+      "inputs only the services that changed are replaced.  A failed deploy\n"
+      "removes what it created and records nothing.  cfp never pulls: every\n"
+      "image must be on the engine already.\n"
+      "\n"
+      "  --tenant T              the tenant (see `cfp tenant ls`)\n"
+      "  --name STACK            the stack name, a DNS label\n"
+      "  --set KEY=VALUE         a template parameter (`cfp template show`)\n"
+      "  --image SERVICE=IMAGE   run SERVICE from IMAGE instead\n";
+
+enum
+{
+  OPT_TENANT = OPT_FIRST_LOCAL,
+  OPT_NAME,
+  OPT_SET,
+  OPT_IMAGE,
+};
+
+#define MAX_ARGS 128
+
+struct deploy_args
+{
+  struct deploy_req req;
+  char *sets[MAX_ARGS];
+  char *images[MAX_ARGS];
+};
+
+static void
+print_item (void *ud, const struct prov_item *it)
+{
+  (void) ud;
+  printf ("%-8s %-14s %-9s%s%s\n", it->kind, it->name, it->action,
+          it->detail ? " " : "", it->detail ? it->detail : "");
+  fflush (stdout);
+}
+
+static int
+add_arg (struct cli *cli, char **arr, size_t *n, const char *what)
+{
+  if (*n >= MAX_ARGS)
+    return cli_usage (cli, "deploy", what);
+  arr[(*n)++] = optarg;
+  return 0;
+}
+
+static int
+parse (struct cli *cli, int argc, char **argv, struct deploy_args *a)
+{
+  static const struct option opts[]
+      = { CLI_COMMON_OPTIONS,
+          { "tenant", required_argument, NULL, OPT_TENANT },
+          { "name", required_argument, NULL, OPT_NAME },
+          { "set", required_argument, NULL, OPT_SET },
+          { "image", required_argument, NULL, OPT_IMAGE },
+          { 0 } };
+  int opt, rc = 0;
+
+  optind = 0;
+  while (rc == 0 && (opt = getopt_long (argc, argv, "", opts, NULL)) != -1)
+    if (opt == OPT_TENANT)
+      a->req.tenant = optarg;
+    else if (opt == OPT_NAME)
+      a->req.stack = optarg;
+    else if (opt == OPT_SET)
+      rc = add_arg (cli, a->sets, &a->req.n_sets, "more than 128 --set");
+    else if (opt == OPT_IMAGE)
+      rc = add_arg (cli, a->images, &a->req.n_images, "more than 128 --image");
+    else if (cli_common_opt (cli, opt, usage) == 0)
+      return cli_usage (cli, "deploy", "unknown option");
+  if (rc < 0)
+    return rc;
+  if (optind + 1 != argc)
+    return cli_usage (cli, "deploy", "expected one TEMPLATE");
+  if (a->req.tenant == NULL || a->req.stack == NULL)
+    return cli_usage (cli, "deploy", "--tenant and --name are required");
+  a->req.template_name = argv[optind];
+  a->req.sets = a->sets;
+  a->req.images = a->images;
+  return 0;
+}
+
+int
+cmd_deploy (struct cli *cli, int argc, char **argv)
+{
+  struct deploy_args a = { 0 };
+  struct prov_report rep = { 0 };
+  cleanup_free char *tdir = NULL;
+  struct store *st = NULL;
+  struct dock *d = NULL;
+  int rc;
+
+  rc = parse (cli, argc, argv, &a);
+  if (rc < 0)
+    return rc;
+  tdir = cli_template_dir (cli);
+  a.req.template_dir = tdir;
+  a.req.actor = "cli";
+  if (!cli->json)
+    rep.on_item = print_item;
+  rc = cli_open_store (cli, &st);
+  if (rc == 0)
+    rc = cli_open_engine (cli, &d);
+  if (rc == 0)
+    rc = prov_deploy (st, d, &a.req, &rep, &cli->err);
+  if (rc == 0 && cli->json)
+    cli_print_json (json_pack ("{s:s, s:s, s:b, s:o}", "tenant",
+                               a.req.tenant, "stack", a.req.stack, "changed",
+                               rep.changed, "items", prov_report_json (&rep)));
+  else if (rc == 0)
+    printf ("deployed %s/%s from %s%s\n", a.req.tenant, a.req.stack,
+            a.req.template_name, rep.changed ? "" : " (nothing changed)");
+  prov_report_free (&rep);
+  dock_close (d);
+  store_close (st);
+  return rc;
+}

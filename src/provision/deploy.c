@@ -1,0 +1,819 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "ops/plan.h"
+#include "provision/harden.h"
+#include "provision/provision.h"
+#include "provision/template.h"
+
+/* What a deploy does with one service's container. */
+enum svc_op
+{
+  OP_KEEP,    /* the running container has the same spec */
+  OP_CREATE,  /* there is none */
+  OP_REPLACE, /* there is one with another spec */
+};
+
+struct svc_plan
+{
+  const struct cmp_service *svc;
+  const struct tmpl_service *meta;
+  char *image;
+  char *image_id;
+  char *user;
+  char *user_note;
+  char *name;      /* final container name */
+  char *temp_name; /* name while the old container still runs */
+  json_t *spec;
+  char *hash;
+  char *old_id; /* the existing container, if any */
+  bool old_running;
+  enum svc_op op;
+  char *new_id;
+  int level; /* depends_on depth: level 0 starts first */
+};
+
+struct deploy
+{
+  struct store *st;
+  struct dock *d;
+  const struct deploy_req *req;
+  struct prov_report *rep;
+  struct tenant_row tenant;
+  const struct plan *plan;
+  struct tmpl *tmpl;
+  struct cmp_stack *model;
+  struct harden_ctx hctx;
+  char *network;
+  bool network_created;
+  char **volumes; /* engine names, one per model volume */
+  bool *volume_created;
+  struct svc_plan *svcs;
+  size_t n;
+  json_t *existing; /* the stack's containers as the engine lists them */
+};
+
+/* ---- report ---- */
+
+static void
+report_add (struct prov_report *r, const char *kind, const char *name,
+            const char *action, const char *detail)
+{
+  struct prov_item *it;
+
+  r->items = xrealloc (r->items, (r->n + 1) * sizeof *r->items);
+  it = &r->items[r->n++];
+  it->kind = xstrdup (kind);
+  it->name = xstrdup (name);
+  it->action = xstrdup (action);
+  it->detail = detail ? xstrdup (detail) : NULL;
+  if (strcmp (action, "unchanged") != 0)
+    r->changed = true;
+  if (r->on_item)
+    r->on_item (r->ud, it);
+}
+
+void
+prov_report_free (struct prov_report *r)
+{
+  for (size_t i = 0; i < r->n; i++)
+    {
+      free (r->items[i].kind);
+      free (r->items[i].name);
+      free (r->items[i].action);
+      free (r->items[i].detail);
+    }
+  free (r->items);
+  r->items = NULL;
+  r->n = 0;
+}
+
+json_t *
+prov_report_json (const struct prov_report *r)
+{
+  json_t *a = json_array ();
+
+  for (size_t i = 0; i < r->n; i++)
+    json_array_append_new (
+        a, json_pack ("{s:s, s:s, s:s, s:s?}", "kind", r->items[i].kind,
+                      "name", r->items[i].name, "action", r->items[i].action,
+                      "detail", r->items[i].detail));
+  return a;
+}
+
+/* ---- parallel runner ---- */
+
+struct worker
+{
+  size_t i;
+  struct dock *d;
+  prov_task fn;
+  void *arg;
+  struct cfp_err *err;
+  int rc;
+};
+
+static void *
+worker_main (void *p)
+{
+  struct worker *w = p;
+
+  w->rc = w->fn (w->i, w->d, w->arg, w->err);
+  return NULL;
+}
+
+int
+prov_parallel (struct dock *d, size_t n, prov_task fn, void *arg,
+               struct cfp_err *errs)
+{
+  cleanup_free struct worker *w = NULL;
+  cleanup_free pthread_t *th = NULL;
+  int first = 0;
+
+  if (n == 1)
+    return fn (0, d, arg, &errs[0]);
+  w = xcalloc (n, sizeof *w);
+  th = xcalloc (n, sizeof *th);
+  for (size_t i = 0; i < n; i++)
+    {
+      w[i] = (struct worker){ i, NULL, fn, arg, &errs[i], 0 };
+      w[i].rc = dock_dup (d, &w[i].d, &errs[i]);
+      if (w[i].rc == 0 && pthread_create (&th[i], NULL, worker_main, &w[i]))
+        w[i].rc = cfp_err_set (&errs[i], CFP_E_FAIL, "cannot start a thread");
+      else if (w[i].rc < 0)
+        th[i] = 0;
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      if (w[i].d != NULL && th[i])
+        pthread_join (th[i], NULL);
+      dock_close (w[i].d);
+      if (w[i].rc < 0 && first == 0)
+        first = w[i].rc;
+    }
+  return first;
+}
+
+/* ---- inputs ---- */
+
+int
+prov_split_ref (const char *ref, char **tenant, char **stack,
+                struct cfp_err *err)
+{
+  const char *slash = strchr (ref, '/');
+  cleanup_free char *t = NULL;
+  cleanup_free char *s = NULL;
+
+  if (slash == NULL)
+    return cfp_err_set (err, CFP_E_USAGE,
+                        "`%.80s` is not TENANT/STACK", ref);
+  t = xstrndup (ref, (size_t) (slash - ref));
+  s = xstrdup (slash + 1);
+  if (name_check ("tenant", t, err) < 0 || name_check ("stack", s, err) < 0)
+    return -CFP_E_INVALID;
+  *tenant = steal_pointer (&t);
+  *stack = steal_pointer (&s);
+  return 0;
+}
+
+static const char *
+image_override (const struct deploy_req *req, const char *service)
+{
+  size_t len = strlen (service);
+
+  for (size_t i = 0; i < req->n_images; i++)
+    if (strncmp (req->images[i], service, len) == 0
+        && req->images[i][len] == '=')
+      return req->images[i] + len + 1;
+  return NULL;
+}
+
+static int
+check_overrides (struct deploy *dp, struct cfp_err *err)
+{
+  for (size_t i = 0; i < dp->req->n_images; i++)
+    {
+      const char *s = dp->req->images[i];
+      const char *eq = strchr (s, '=');
+      cleanup_free char *svc = NULL;
+
+      if (eq == NULL || eq == s || eq[1] == '\0')
+        return cfp_err_set (err, CFP_E_USAGE,
+                            "`--image %.80s`: expected SERVICE=IMAGE", s);
+      svc = xstrndup (s, (size_t) (eq - s));
+      if (compose_service (dp->model, svc) == NULL)
+        return cfp_err_set (err, CFP_E_INVALID,
+                            "`--image %.80s`: template `%s` has no service "
+                            "`%.64s`",
+                            s, dp->tmpl->name, svc);
+    }
+  return 0;
+}
+
+static int
+check_quota (struct deploy *dp, struct cfp_err *err)
+{
+  int count = 0;
+  int rc;
+
+  rc = store_stack_count (dp->st, dp->req->tenant, dp->req->stack, &count,
+                          err);
+  if (rc < 0)
+    return rc;
+  if (count >= dp->plan->max_stacks)
+    return cfp_err_set (err, CFP_E_LIMIT,
+                        "tenant `%s` has %d stacks, the most its plan `%s` "
+                        "allows; remove one or change the plan",
+                        dp->req->tenant, count, dp->plan->name);
+  return 0;
+}
+
+static int
+load_inputs (struct deploy *dp, struct cfp_err *err)
+{
+  const struct deploy_req *req = dp->req;
+  int rc;
+
+  if (name_check ("tenant", req->tenant, err) < 0
+      || name_check ("stack", req->stack, err) < 0)
+    return -CFP_E_INVALID;
+  rc = store_tenant_get (dp->st, req->tenant, &dp->tenant, err);
+  if (rc == 0)
+    rc = plan_find (dp->tenant.plan, &dp->plan, err);
+  if (rc == 0)
+    rc = tmpl_load (req->template_dir, req->template_name, &dp->tmpl, err);
+  if (rc == 0)
+    rc = tmpl_render (dp->tmpl, req->sets, req->n_sets, &dp->model, err);
+  if (rc == 0)
+    rc = check_overrides (dp, err);
+  if (rc == 0)
+    rc = check_quota (dp, err);
+  return rc;
+}
+
+/* ---- planning ---- */
+
+static int
+service_level (struct deploy *dp, size_t i, unsigned depth)
+{
+  const struct cmp_service *s = dp->svcs[i].svc;
+  int level = 0;
+
+  if (depth > COMPOSE_MAX_SERVICES)
+    return 0; /* the parser refuses cycles; this only bounds recursion */
+  for (size_t k = 0; k < s->n_depends_on; k++)
+    for (size_t j = 0; j < dp->n; j++)
+      if (strcmp (dp->svcs[j].svc->name, s->depends_on[k]) == 0)
+        {
+          int l = service_level (dp, j, depth + 1) + 1;
+          level = l > level ? l : level;
+        }
+  return level;
+}
+
+static int
+inspect_image (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
+{
+  json_t *img = NULL;
+  const char *id, *user;
+  int rc;
+
+  rc = dock_image_inspect (dp->d, p->image, &img, err);
+  if (rc == -CFP_E_NOTFOUND)
+    return cfp_err_set (err, CFP_E_NOTFOUND,
+                        "service `%s`: image `%.120s` is not on the engine "
+                        "(cfp never pulls; load it first, or choose another "
+                        "with --image %s=IMAGE)",
+                        p->svc->name, p->image, p->svc->name);
+  if (rc < 0)
+    return cfp_err_wrap (err, "service `%s`: inspect image", p->svc->name);
+  id = json_string_value (json_object_get (img, "Id"));
+  user = json_string_value (
+      json_object_get (json_object_get (img, "Config"), "User"));
+  p->image_id = xstrdup (id ? id : "");
+  rc = harden_user (p->svc->name, p->svc->user, user, &p->user, &p->user_note,
+                    err);
+  json_decref (img);
+  return rc;
+}
+
+static int
+plan_service (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
+{
+  const char *over = image_override (dp->req, p->svc->name);
+  int rc;
+
+  p->meta = tmpl_service (dp->tmpl, p->svc->name);
+  p->image = xstrdup (over ? over : p->svc->image);
+  p->name = harden_container_name (dp->req->tenant, dp->req->stack,
+                                   p->svc->name);
+  p->temp_name = xasprintf ("%s_next", p->name);
+  rc = inspect_image (dp, p, err);
+  if (rc < 0)
+    return rc;
+  rc = harden_container_spec (&dp->hctx, p->svc, p->meta, p->image, p->user,
+                              &p->spec, err);
+  if (rc < 0)
+    return rc;
+  p->hash = harden_spec_hash (p->spec, p->image_id);
+  json_object_set_new (json_object_get (p->spec, "Labels"), LABEL_SPEC,
+                       json_string (p->hash));
+  return 0;
+}
+
+static json_t *
+find_existing (struct deploy *dp, const char *service)
+{
+  size_t i;
+  json_t *c;
+
+  json_array_foreach (dp->existing, i, c)
+  {
+    json_t *labels = json_object_get (c, "Labels");
+    const char *s
+        = json_string_value (json_object_get (labels, LABEL_SERVICE));
+
+    if (s && strcmp (s, service) == 0)
+      {
+        json_t *names = json_array_get (json_object_get (c, "Names"), 0);
+        const char *n = json_string_value (names);
+        cleanup_free char *want = harden_container_name (
+            dp->req->tenant, dp->req->stack, service);
+
+        if (n && strcmp (n + (n[0] == '/'), want) == 0)
+          return c;
+      }
+  }
+  return NULL;
+}
+
+static void
+choose_op (struct deploy *dp, struct svc_plan *p)
+{
+  json_t *c = find_existing (dp, p->svc->name);
+  const char *hash, *state;
+
+  p->op = OP_CREATE;
+  if (c == NULL)
+    return;
+  hash = json_string_value (
+      json_object_get (json_object_get (c, "Labels"), LABEL_SPEC));
+  state = json_string_value (json_object_get (c, "State"));
+  p->old_id = xstrdup (json_string_value (json_object_get (c, "Id")));
+  p->old_running = state && strcmp (state, "running") == 0;
+  p->op = hash && strcmp (hash, p->hash) == 0 ? OP_KEEP : OP_REPLACE;
+}
+
+static int
+list_existing (struct deploy *dp, struct cfp_err *err)
+{
+  cleanup_free char *lt = xasprintf (LABEL_TENANT "=%s", dp->req->tenant);
+  cleanup_free char *ls = xasprintf (LABEL_STACK "=%s", dp->req->stack);
+  const char *labels[] = { lt, ls, NULL };
+
+  return dock_container_list (dp->d, labels, &dp->existing, err);
+}
+
+static int
+plan_all (struct deploy *dp, struct cfp_err *err)
+{
+  int rc;
+
+  dp->n = dp->model->n_services;
+  dp->svcs = xcalloc (dp->n, sizeof *dp->svcs);
+  for (size_t i = 0; i < dp->n; i++)
+    {
+      dp->svcs[i].svc = &dp->model->services[i];
+      dp->hctx.total_share += dp->tmpl->services[i].share;
+    }
+  rc = list_existing (dp, err);
+  for (size_t i = 0; rc == 0 && i < dp->n; i++)
+    {
+      rc = plan_service (dp, &dp->svcs[i], err);
+      if (rc == 0)
+        choose_op (dp, &dp->svcs[i]);
+      dp->svcs[i].level = service_level (dp, i, 0);
+    }
+  return rc;
+}
+
+/* ---- network and volumes ---- */
+
+/* An object of the right name must carry this stack's labels: a name
+ * clash with something cfp did not create is refused, never adopted. */
+static int
+check_owner (struct deploy *dp, json_t *obj, const char *what,
+             const char *name, struct cfp_err *err)
+{
+  json_t *labels = json_object_get (obj, "Labels");
+  const char *t = json_string_value (json_object_get (labels, LABEL_TENANT));
+  const char *s = json_string_value (json_object_get (labels, LABEL_STACK));
+
+  if (t && s && strcmp (t, dp->req->tenant) == 0
+      && strcmp (s, dp->req->stack) == 0)
+    return 0;
+  return cfp_err_set (err, CFP_E_CONFLICT,
+                      "%s `%s` exists on the engine and does not belong to "
+                      "stack `%s/%s`; remove or rename it",
+                      what, name, dp->req->tenant, dp->req->stack);
+}
+
+static int
+ensure_network (struct deploy *dp, struct cfp_err *err)
+{
+  json_t *net = NULL;
+  json_t *labels;
+  int rc;
+
+  dp->network = harden_network_name (dp->req->tenant, dp->req->stack);
+  rc = dock_network_inspect (dp->d, dp->network, &net, err);
+  if (rc == 0)
+    {
+      rc = check_owner (dp, net, "network", dp->network, err);
+      json_decref (net);
+      if (rc == 0)
+        report_add (dp->rep, "network", dp->network, "unchanged", NULL);
+      return rc;
+    }
+  if (rc != -CFP_E_NOTFOUND)
+    return cfp_err_wrap (err, "inspect network `%s`", dp->network);
+  labels = harden_labels (&dp->hctx, NULL);
+  rc = dock_network_create (dp->d, dp->network, labels, false, NULL, err);
+  json_decref (labels);
+  if (rc < 0)
+    return cfp_err_wrap (err, "create network `%s`", dp->network);
+  dp->network_created = true;
+  report_add (dp->rep, "network", dp->network, "created", "bridge");
+  return 0;
+}
+
+static int
+ensure_volume (struct deploy *dp, size_t i, struct cfp_err *err)
+{
+  const char *name = dp->model->volumes[i].name;
+  json_t *vol = NULL, *labels;
+  int rc;
+
+  dp->volumes[i] = harden_volume_name (dp->req->tenant, dp->req->stack, name);
+  rc = dock_volume_inspect (dp->d, dp->volumes[i], &vol, err);
+  if (rc == 0)
+    {
+      rc = check_owner (dp, vol, "volume", dp->volumes[i], err);
+      json_decref (vol);
+      if (rc == 0)
+        report_add (dp->rep, "volume", name, "unchanged", dp->volumes[i]);
+      return rc;
+    }
+  if (rc != -CFP_E_NOTFOUND)
+    return cfp_err_wrap (err, "inspect volume `%s`", dp->volumes[i]);
+  labels = harden_labels (&dp->hctx, NULL);
+  json_object_set_new (labels, "cfp.volume", json_string (name));
+  rc = dock_volume_create (dp->d, dp->volumes[i], labels, err);
+  json_decref (labels);
+  if (rc < 0)
+    return cfp_err_wrap (err, "create volume `%s`", dp->volumes[i]);
+  dp->volume_created[i] = true;
+  report_add (dp->rep, "volume", name, "created", dp->volumes[i]);
+  return 0;
+}
+
+static int
+ensure_storage (struct deploy *dp, struct cfp_err *err)
+{
+  int rc = ensure_network (dp, err);
+
+  dp->volumes = xcalloc (dp->model->n_volumes + 1, sizeof *dp->volumes);
+  dp->volume_created = xcalloc (dp->model->n_volumes + 1, sizeof (bool));
+  for (size_t i = 0; rc == 0 && i < dp->model->n_volumes; i++)
+    rc = ensure_volume (dp, i, err);
+  return rc;
+}
+
+/* ---- containers ---- */
+
+static int
+create_task (size_t i, struct dock *d, void *arg, struct cfp_err *err)
+{
+  struct deploy *dp = arg;
+  struct svc_plan *p = &dp->svcs[i];
+  const char *name = p->op == OP_REPLACE ? p->temp_name : p->name;
+  int rc;
+
+  if (p->op == OP_KEEP)
+    return 0;
+  /* A leftover from a deploy that crashed half-way has no value. */
+  if (p->op == OP_REPLACE)
+    dock_container_remove (d, name, NULL);
+  rc = dock_container_create (d, name, p->spec, &p->new_id, err);
+  if (rc < 0)
+    return cfp_err_wrap (err, "service `%s`: create container",
+                         p->svc->name);
+  return 0;
+}
+
+/* Creates every new container before anything old is touched, so that a
+ * refused create leaves the running stack as it was. */
+static int
+create_all (struct deploy *dp, struct cfp_err *err)
+{
+  cleanup_free struct cfp_err *errs = xcalloc (dp->n, sizeof *errs);
+  int rc = prov_parallel (dp->d, dp->n, create_task, dp, errs);
+
+  for (size_t i = 0; rc < 0 && i < dp->n; i++)
+    if (errs[i].code != CFP_OK)
+      {
+        *err = errs[i];
+        break;
+      }
+  return rc;
+}
+
+static int
+swap_replaced (struct deploy *dp, struct cfp_err *err)
+{
+  for (size_t i = 0; i < dp->n; i++)
+    {
+      struct svc_plan *p = &dp->svcs[i];
+      cleanup_free char *path = NULL;
+      cleanup_free char *q = NULL;
+      int rc;
+
+      if (p->op != OP_REPLACE)
+        continue;
+      rc = dock_container_remove (dp->d, p->old_id, err);
+      if (rc < 0)
+        return cfp_err_wrap (err, "service `%s`: remove old container",
+                             p->svc->name);
+      path = xasprintf ("/containers/%s/rename?name=%s", p->new_id, p->name);
+      rc = dock_request (dp->d, "POST", path, NULL, NULL, NULL, err);
+      if (rc < 0)
+        return cfp_err_wrap (err, "service `%s`: rename container",
+                             p->svc->name);
+    }
+  return 0;
+}
+
+struct start_arg
+{
+  struct deploy *dp;
+  size_t *idx; /* services of the current level */
+};
+
+static int
+start_task (size_t i, struct dock *d, void *arg, struct cfp_err *err)
+{
+  struct start_arg *sa = arg;
+  struct svc_plan *p = &sa->dp->svcs[sa->idx[i]];
+  const char *id = p->new_id ? p->new_id : p->old_id;
+
+  if (dock_container_start (d, id, err) < 0)
+    return cfp_err_wrap (err, "service `%s`: start container", p->svc->name);
+  return 0;
+}
+
+static bool
+needs_start (const struct svc_plan *p)
+{
+  return p->op != OP_KEEP || !p->old_running;
+}
+
+/* Starts level by level: services of one level at once, a level only after
+ * the services it depends on have started. */
+static int
+start_all (struct deploy *dp, struct cfp_err *err)
+{
+  cleanup_free size_t *idx = xcalloc (dp->n, sizeof *idx);
+  cleanup_free struct cfp_err *errs = xcalloc (dp->n, sizeof *errs);
+  struct start_arg sa = { dp, idx };
+
+  for (int level = 0; level <= COMPOSE_MAX_SERVICES; level++)
+    {
+      size_t k = 0;
+      int rc;
+
+      for (size_t i = 0; i < dp->n; i++)
+        if (dp->svcs[i].level == level && needs_start (&dp->svcs[i]))
+          idx[k++] = i;
+      if (k == 0)
+        continue;
+      rc = prov_parallel (dp->d, k, start_task, &sa, errs);
+      for (size_t i = 0; rc < 0 && i < k; i++)
+        if (errs[i].code != CFP_OK)
+          {
+            *err = errs[i];
+            return rc;
+          }
+    }
+  return 0;
+}
+
+static void
+report_services (struct deploy *dp)
+{
+  static const char *const verbs[] = { "unchanged", "created", "replaced" };
+
+  for (size_t i = 0; i < dp->n; i++)
+    {
+      struct svc_plan *p = &dp->svcs[i];
+      struct harden_limits l;
+      cleanup_free char *detail = NULL;
+      const char *verb = verbs[p->op];
+
+      harden_limits_for (&dp->hctx, p->svc, p->meta, &l);
+      if (p->op == OP_KEEP && !p->old_running)
+        verb = "started";
+      detail = xasprintf ("container %s, image %s, user %s%s%s%s, %.2f vCPU, "
+                          "%lld MiB, %lld pids",
+                          p->name, p->image, p->user,
+                          p->user_note ? " (" : "",
+                          p->user_note ? p->user_note : "",
+                          p->user_note ? ")" : "",
+                          (double) l.nano_cpus / 1e9,
+                          (long long) (l.memory >> 20), (long long) l.pids);
+      report_add (dp->rep, "service", p->svc->name, verb, detail);
+    }
+}
+
+/* Containers of this stack that no current service owns. */
+static int
+remove_stale (struct deploy *dp, struct cfp_err *err)
+{
+  size_t i;
+  json_t *c;
+
+  json_array_foreach (dp->existing, i, c)
+  {
+    const char *id = json_string_value (json_object_get (c, "Id"));
+    const char *svc = json_string_value (json_object_get (
+        json_object_get (c, "Labels"), LABEL_SERVICE));
+    bool owned = false;
+
+    for (size_t k = 0; k < dp->n; k++)
+      owned = owned
+              || (dp->svcs[k].old_id && strcmp (dp->svcs[k].old_id, id) == 0)
+              || (dp->svcs[k].new_id && strcmp (dp->svcs[k].new_id, id) == 0);
+    if (owned || id == NULL)
+      continue;
+    if (dock_container_remove (dp->d, id, err) < 0)
+      return cfp_err_wrap (err, "remove stale container of service `%s`",
+                           svc ? svc : "?");
+    if (svc && compose_service (dp->model, svc) == NULL)
+      report_add (dp->rep, "service", svc, "removed", NULL);
+  }
+  return 0;
+}
+
+/* ---- rollback and record ---- */
+
+/* Removes what this run created; what was there before stays. */
+static void
+rollback (struct deploy *dp)
+{
+  for (size_t i = 0; i < dp->n; i++)
+    if (dp->svcs[i].new_id)
+      dock_container_remove (dp->d, dp->svcs[i].new_id, NULL);
+  for (size_t i = 0; dp->volumes && i < dp->model->n_volumes; i++)
+    if (dp->volume_created[i])
+      dock_volume_remove (dp->d, dp->volumes[i], NULL);
+  if (dp->network_created)
+    dock_network_remove (dp->d, dp->network, NULL);
+}
+
+static char *
+sets_json (char *const *items, size_t n)
+{
+  json_t *o = json_object ();
+  char *s;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *eq = strchr (items[i], '=');
+      cleanup_free char *k = xstrndup (items[i], (size_t) (eq - items[i]));
+
+      json_object_set_new (o, k, json_string (eq + 1));
+    }
+  s = json_dumps (o, JSON_SORT_KEYS | JSON_COMPACT);
+  json_decref (o);
+  return s;
+}
+
+static int
+record (struct deploy *dp, struct cfp_err *err)
+{
+  struct stack_row row = { 0 };
+  struct buf hashes;
+  int rc;
+
+  buf_init (&hashes, 0);
+  row.services = xcalloc (dp->n, sizeof *row.services);
+  row.n_services = dp->n;
+  for (size_t i = 0; i < dp->n; i++)
+    {
+      struct svc_plan *p = &dp->svcs[i];
+      struct service_row *s = &row.services[i];
+
+      s->service = xstrdup (p->svc->name);
+      s->container = xstrdup (p->name);
+      s->container_id = xstrdup (p->new_id ? p->new_id : p->old_id);
+      s->image = xstrdup (p->image);
+      s->kind = xstrdup (p->meta && p->meta->kind == TMPL_BATCH ? "batch"
+                                                                 : "service");
+      s->level = p->level;
+      buf_puts (&hashes, p->hash);
+    }
+  row.volumes = xcalloc (dp->model->n_volumes + 1, sizeof *row.volumes);
+  row.n_volumes = dp->model->n_volumes;
+  for (size_t i = 0; i < row.n_volumes; i++)
+    row.volumes[i] = xstrdup (dp->volumes[i]);
+  row.tenant = xstrdup (dp->req->tenant);
+  row.name = xstrdup (dp->req->stack);
+  row.template_name = xstrdup (dp->tmpl->name);
+  row.params_json = sets_json (dp->req->sets, dp->req->n_sets);
+  row.images_json = sets_json (dp->req->images, dp->req->n_images);
+  row.spec_hash = harden_spec_hash (NULL, hashes.data ? hashes.data : "");
+  row.network = xstrdup (dp->network);
+  row.state = xstrdup ("running");
+  rc = store_stack_put (dp->st, &row, err);
+  buf_free (&hashes);
+  stack_row_free (&row);
+  return rc;
+}
+
+static void
+deploy_free (struct deploy *dp)
+{
+  for (size_t i = 0; i < dp->n; i++)
+    {
+      struct svc_plan *p = &dp->svcs[i];
+
+      free (p->image);
+      free (p->image_id);
+      free (p->user);
+      free (p->user_note);
+      free (p->name);
+      free (p->temp_name);
+      json_decref (p->spec);
+      free (p->hash);
+      free (p->old_id);
+      free (p->new_id);
+    }
+  for (size_t i = 0; dp->volumes && i < dp->model->n_volumes; i++)
+    free (dp->volumes[i]);
+  free (dp->volumes);
+  free (dp->volume_created);
+  free (dp->svcs);
+  free (dp->network);
+  json_decref (dp->existing);
+  compose_free (dp->model);
+  tmpl_free (dp->tmpl);
+}
+
+static int
+converge (struct deploy *dp, struct cfp_err *err)
+{
+  int rc = ensure_storage (dp, err);
+
+  if (rc == 0)
+    rc = create_all (dp, err);
+  if (rc == 0)
+    rc = swap_replaced (dp, err);
+  if (rc == 0)
+    rc = remove_stale (dp, err);
+  if (rc == 0)
+    rc = start_all (dp, err);
+  return rc;
+}
+
+int
+prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
+             struct prov_report *rep, struct cfp_err *err)
+{
+  struct deploy dp = { .st = st, .d = d, .req = req, .rep = rep };
+  int rc;
+
+  rc = load_inputs (&dp, err);
+  if (rc == 0)
+    {
+      dp.hctx = (struct harden_ctx){ req->tenant, req->stack, dp.tmpl->name,
+                                     dp.plan, 0 };
+      rc = plan_all (&dp, err);
+    }
+  if (rc == 0)
+    rc = converge (&dp, err);
+  if (rc == 0)
+    {
+      report_services (&dp);
+      rc = record (&dp, err);
+    }
+  if (rc < 0 && dp.model != NULL)
+    rollback (&dp);
+  store_event (st, req->actor, req->tenant, req->stack, "stack.deploy",
+               rc == 0 ? "ok" : "failed", NULL, NULL);
+  if (rc < 0)
+    cfp_err_wrap (err, "deploy `%s/%s`", req->tenant, req->stack);
+  deploy_free (&dp);
+  return rc;
+}

@@ -1,0 +1,92 @@
+/* Deploy and lifecycle of stacks: the only users of engine/.
+ *
+ * A deploy renders the template, hardens every service, then converges the
+ * engine on that: it creates what is missing, replaces what changed, keeps
+ * what is equal (by the cfp.spec label) and removes services the template
+ * no longer has.  A failed deploy removes everything it created and leaves
+ * the database as it was. */
+#ifndef CFP_PROVISION_H
+#define CFP_PROVISION_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/err.h"
+#include "engine/docker.h"
+#include "store/store.h"
+
+/* One thing a command did, for progress output and --json. */
+struct prov_item
+{
+  char *kind;   /* "network", "volume", "service" */
+  char *name;   /* the cfp-side name (service or volume name) */
+  char *action; /* "created", "replaced", "unchanged", "started", ... */
+  char *detail; /* human detail, may be NULL */
+};
+
+struct prov_report
+{
+  struct prov_item *items;
+  size_t n;
+  bool changed;
+  /* Called as each item is recorded (may be NULL), for progress. */
+  void (*on_item) (void *ud, const struct prov_item *item);
+  void *ud;
+};
+
+void prov_report_free (struct prov_report *r);
+json_t *prov_report_json (const struct prov_report *r);
+
+struct deploy_req
+{
+  const char *tenant;
+  const char *stack;
+  const char *template_name;
+  char *const *sets; /* "KEY=VALUE" */
+  size_t n_sets;
+  char *const *images; /* "SERVICE=IMAGE" */
+  size_t n_images;
+  const char *template_dir; /* operator templates, may be NULL */
+  const char *actor;        /* who asked, for the event */
+};
+
+int prov_deploy (struct store *st, struct dock *d,
+                 const struct deploy_req *req, struct prov_report *rep,
+                 struct cfp_err *err);
+
+enum prov_op
+{
+  PROV_START,
+  PROV_STOP,
+  PROV_RESTART,
+};
+
+/* Starts (in depends_on order), stops or restarts every service. */
+int prov_lifecycle (struct store *st, struct dock *d, const char *tenant,
+                    const char *stack, enum prov_op op,
+                    struct prov_report *rep, struct cfp_err *err);
+
+/* Removes the stack's containers and network, and its volumes when
+ * `volumes` is set; works from the engine's labels too, so that objects a
+ * crashed deploy left behind go as well. */
+int prov_remove (struct store *st, struct dock *d, const char *tenant,
+                 const char *stack, bool volumes, struct prov_report *rep,
+                 struct cfp_err *err);
+
+/* The stack as recorded, with each service's live state from the engine. */
+int prov_status (struct store *st, struct dock *d, const char *tenant,
+                 const char *stack, json_t **out, struct cfp_err *err);
+
+/* Splits "TENANT/STACK"; both parts must be DNS labels. */
+int prov_split_ref (const char *ref, char **tenant, char **stack,
+                    struct cfp_err *err);
+
+/* Runs fn(i, dock, arg) for i in [0, n) on up to n threads, each with its
+ * own engine client; returns the first failure's code (its message in
+ * errs[i]).  n == 1 runs inline. */
+typedef int (*prov_task) (size_t i, struct dock *d, void *arg,
+                          struct cfp_err *err);
+int prov_parallel (struct dock *d, size_t n, prov_task fn, void *arg,
+                   struct cfp_err *errs);
+
+#endif

@@ -1,0 +1,173 @@
+/* Unit tests of src/provision/harden.c and template rendering: the
+ * hardened defaults come out of every template whatever it asks for. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/util.h"
+#include "provision/harden.h"
+#include "provision/template.h"
+
+static void
+test_user_rules (void **state)
+{
+  struct cfp_err err = { 0 };
+  char *u = NULL, *note = NULL;
+
+  (void) state;
+  assert_int_equal (harden_user ("s", NULL, "10001", &u, &note, &err), 0);
+  assert_string_equal (u, "10001:10001"); /* never gid 0 */
+  assert_null (note);
+  free (u);
+  assert_int_equal (harden_user ("s", NULL, "", &u, &note, &err), 0);
+  assert_string_equal (u, HARDEN_NOBODY);
+  assert_non_null (note);
+  free (u);
+  free (note);
+  assert_int_equal (harden_user ("s", NULL, "root", &u, &note, &err), 0);
+  assert_string_equal (u, HARDEN_NOBODY);
+  free (u);
+  free (note);
+  assert_int_equal (harden_user ("s", NULL, "0:0", &u, &note, &err), 0);
+  assert_string_equal (u, HARDEN_NOBODY);
+  free (u);
+  free (note);
+  assert_int_equal (harden_user ("s", NULL, "10:0", &u, &note, &err), 0);
+  assert_string_equal (u, HARDEN_NOBODY);
+  free (u);
+  free (note);
+  assert_int_equal (harden_user ("s", "0", "10001", &u, &note, &err),
+                    -CFP_E_INVALID);
+  assert_non_null (strstr (err.msg, "is root"));
+  assert_int_equal (harden_user ("s", "1000:0", NULL, &u, &note, &err),
+                    -CFP_E_INVALID);
+  assert_int_equal (harden_user ("s", "toor", NULL, &u, &note, &err),
+                    -CFP_E_INVALID);
+  assert_non_null (strstr (err.msg, "must be numeric"));
+  assert_int_equal (harden_user ("s", "1000:2000", "0", &u, &note, &err), 0);
+  assert_string_equal (u, "1000:2000");
+  free (u);
+}
+
+static struct cmp_stack *
+render (const char *name, struct tmpl **t)
+{
+  struct cfp_err err = { 0 };
+  struct cmp_stack *s = NULL;
+
+  assert_int_equal (tmpl_load (NULL, name, t, &err), 0);
+  assert_int_equal (tmpl_render (*t, NULL, 0, &s, &err), 0);
+  return s;
+}
+
+static void
+test_spec_is_hardened (void **state)
+{
+  const struct plan *plan;
+  struct cfp_err err = { 0 };
+  struct tmpl *t;
+  struct cmp_stack *s = render ("test-agent", &t);
+  struct harden_ctx c = { "acme", "bot", "test-agent", NULL, 1 };
+  json_t *spec, *h;
+
+  (void) state;
+  assert_int_equal (plan_find ("starter", &plan, &err), 0);
+  c.plan = plan;
+  assert_int_equal (harden_container_spec (&c, &s->services[0],
+                                           &t->services[0], "img", "1:1",
+                                           &spec, &err),
+                    0);
+  h = json_object_get (spec, "HostConfig");
+  assert_true (json_is_true (json_object_get (h, "ReadonlyRootfs")));
+  assert_true (json_is_false (json_object_get (h, "Privileged")));
+  assert_string_equal (
+      json_string_value (json_array_get (json_object_get (h, "CapDrop"), 0)),
+      "ALL");
+  assert_int_equal (json_array_size (json_object_get (h, "CapAdd")), 0);
+  assert_int_equal (json_integer_value (json_object_get (h, "Memory")),
+                    512LL << 20);
+  assert_int_equal (json_integer_value (json_object_get (h, "NanoCpus")),
+                    500000000);
+  assert_string_equal (json_string_value (json_object_get (h, "NetworkMode")),
+                       "cfp_acme_bot");
+  assert_int_equal (json_object_size (json_object_get (h, "PortBindings")), 0);
+  assert_string_equal (
+      json_string_value (json_object_get (
+          json_object_get (spec, "Labels"), LABEL_TENANT)),
+      "acme");
+  json_decref (spec);
+  compose_free (s);
+  tmpl_free (t);
+}
+
+static void
+test_share_split (void **state)
+{
+  const struct plan *plan;
+  struct cfp_err err = { 0 };
+  struct tmpl *t;
+  struct cmp_stack *s = render ("base-llm", &t);
+  struct harden_ctx c = { "a", "b", "base-llm", NULL, 3 };
+  struct harden_limits l1, l2;
+
+  (void) state;
+  assert_int_equal (plan_find ("business", &plan, &err), 0);
+  c.plan = plan;
+  harden_limits_for (&c, compose_service (s, "litellm"),
+                     tmpl_service (t, "litellm"), &l1);
+  harden_limits_for (&c, compose_service (s, "webui"),
+                     tmpl_service (t, "webui"), &l2);
+  assert_true (l1.memory + l2.memory <= plan->memory);
+  assert_true (l1.nano_cpus + l2.nano_cpus <= plan->nano_cpus);
+  assert_true (l1.pids + l2.pids <= plan->pids);
+  assert_true (l2.memory > l1.memory);
+  compose_free (s);
+  tmpl_free (t);
+}
+
+static void
+test_unknown_template_lists_known (void **state)
+{
+  struct cfp_err err = { 0 };
+  struct tmpl *t = NULL;
+
+  (void) state;
+  assert_int_equal (tmpl_load (NULL, "nope", &t, &err), -CFP_E_NOTFOUND);
+  assert_non_null (strstr (err.msg, "base-llm, openclaw-agent"));
+}
+
+static void
+test_all_builtin_templates_render (void **state)
+{
+  const char *names[]
+      = { "test-agent", "openclaw-agent", "telegram-bot", "base-llm" };
+
+  (void) state;
+  for (size_t i = 0; i < 4; i++)
+    {
+      struct tmpl *t;
+      struct cmp_stack *s = render (names[i], &t);
+
+      assert_true (s->n_services >= 1);
+      compose_free (s);
+      tmpl_free (t);
+    }
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_user_rules),
+    cmocka_unit_test (test_spec_is_hardened),
+    cmocka_unit_test (test_share_split),
+    cmocka_unit_test (test_unknown_template_lists_known),
+    cmocka_unit_test (test_all_builtin_templates_render),
+  };
+
+  return cmocka_run_group_tests_name ("harden", tests, NULL, NULL);
+}
