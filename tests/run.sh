@@ -44,7 +44,7 @@ first: $(grep -m1 'error:' <<<"$bad")"
 unit_tests() {
   local t out rc
   for t in "$build"/tests/test_*; do
-    [[ -x $t ]] || continue
+    [[ -f $t && -x $t ]] || continue
     out=$("$t" 2>&1)
     rc=$?
     printf '%s\n' "$out" >"$log/$(basename "$t").log"

@@ -15,6 +15,7 @@ struct cli
 {
   const char *state_dir; /* --state-dir, or NULL */
   bool json;
+  char **argv; /* the command's argv, for messages */
   struct cfp_err err;
 };
 
@@ -27,10 +28,12 @@ enum
   OPT_FIRST_LOCAL, /* commands number their own options from here */
 };
 
-#define CLI_COMMON_OPTIONS                                                    \
-  { "state-dir", required_argument, NULL, OPT_STATE_DIR },                    \
-      { "json", no_argument, NULL, OPT_JSON },                                \
-      { "help", no_argument, NULL, OPT_HELP }
+#define CLI_COMMON_OPTIONS                                                     \
+  { "state-dir", required_argument, NULL, OPT_STATE_DIR },                     \
+      { "json", no_argument, NULL, OPT_JSON },                                 \
+  {                                                                            \
+    "help", no_argument, NULL, OPT_HELP                                        \
+  }
 
 /* Handles a common option; returns 1 when it was one, 0 when not, and
  * -1 with cli->err set for --help (prints `usage` and exits 0). */

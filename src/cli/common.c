@@ -29,8 +29,14 @@ cli_common_opt (struct cli *cli, int opt, const char *usage)
 int
 cli_usage (struct cli *cli, const char *cmd, const char *what)
 {
-  return cfp_err_set (&cli->err, CFP_E_USAGE,
-                      "%s: %s (see `cfp %s --help`)", cmd, what, cmd);
+  /* getopt_long leaves the offending word just before optind. */
+  if (strcmp (what, "unknown option") == 0 && optind > 0)
+    return cfp_err_set (&cli->err, CFP_E_USAGE,
+                        "%s: unknown option or missing value `%.64s` (see "
+                        "`cfp %s --help`)",
+                        cmd, cli->argv[optind - 1], cmd);
+  return cfp_err_set (&cli->err, CFP_E_USAGE, "%s: %s (see `cfp %s --help`)",
+                      cmd, what, cmd);
 }
 
 char *
@@ -84,8 +90,7 @@ cli_fail (struct cli *cli, int rc)
     snprintf (cli->err.msg, sizeof cli->err.msg, "failed (code %d)", code);
   if (cli->json)
     {
-      json_t *j = json_pack ("{s:s, s:i}", "error", cli->err.msg, "code",
-                             code);
+      json_t *j = json_pack ("{s:s, s:i}", "error", cli->err.msg, "code", code);
       char *s = json_dumps (j, JSON_COMPACT);
 
       fprintf (stderr, "%s\n", s);
@@ -108,7 +113,7 @@ cli_print_json (json_t *j)
 void
 cli_time (long long t, char *buf, size_t size)
 {
-  time_t tt = (time_t) t;
+  time_t tt = (time_t)t;
   struct tm tm;
 
   gmtime_r (&tt, &tm);

@@ -6,7 +6,8 @@
 #include "provision/provision.h"
 
 static const char usage[]
-    = "usage: cfp deploy TEMPLATE --tenant T --name STACK [--set KEY=VALUE]...\n"
+    = "usage: cfp deploy TEMPLATE --tenant T --name STACK [--set "
+      "KEY=VALUE]...\n"
       "                  [--image SERVICE=IMAGE]... [--json]\n"
       "\n"
       "Renders TEMPLATE with its parameter defaults overridden by --set,\n"
@@ -42,7 +43,7 @@ struct deploy_args
 static void
 print_item (void *ud, const struct prov_item *it)
 {
-  (void) ud;
+  (void)ud;
   printf ("%-8s %-14s %-9s%s%s\n", it->kind, it->name, it->action,
           it->detail ? " " : "", it->detail ? it->detail : "");
   fflush (stdout);
@@ -117,9 +118,9 @@ cmd_deploy (struct cli *cli, int argc, char **argv)
   if (rc == 0)
     rc = prov_deploy (st, d, &a.req, &rep, &cli->err);
   if (rc == 0 && cli->json)
-    cli_print_json (json_pack ("{s:s, s:s, s:b, s:o}", "tenant",
-                               a.req.tenant, "stack", a.req.stack, "changed",
-                               rep.changed, "items", prov_report_json (&rep)));
+    cli_print_json (json_pack ("{s:s, s:s, s:b, s:o}", "tenant", a.req.tenant,
+                               "stack", a.req.stack, "changed", rep.changed,
+                               "items", prov_report_json (&rep)));
   else if (rc == 0)
     printf ("deployed %s/%s from %s%s\n", a.req.tenant, a.req.stack,
             a.req.template_name, rep.changed ? "" : " (nothing changed)");

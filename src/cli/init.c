@@ -28,10 +28,9 @@ cmd_init (struct cli *cli, int argc, char **argv)
   if (rc < 0)
     return rc;
   if (cli->json)
-    cli_print_json (json_pack ("{s:s, s:s, s:s, s:i}", "state_dir", dir,
-                               "database", STORE_DB_FILE, "master_key",
-                               STORE_KEY_FILE, "schema",
-                               store_schema_latest ()));
+    cli_print_json (json_pack (
+        "{s:s, s:s, s:s, s:i}", "state_dir", dir, "database", STORE_DB_FILE,
+        "master_key", STORE_KEY_FILE, "schema", store_schema_latest ()));
   else
     printf ("initialised %s (database %s, master key %s, schema %d)\n", dir,
             STORE_DB_FILE, STORE_KEY_FILE, store_schema_latest ());

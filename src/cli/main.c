@@ -49,9 +49,9 @@ struct command
 };
 
 static const struct command commands[] = {
-  { "init", cmd_init },         { "plan", cmd_plan },
-  { "tenant", cmd_tenant },     { "template", cmd_template },
-  { "deploy", cmd_deploy },     { "stack", cmd_stack },
+  { "init", cmd_init },     { "plan", cmd_plan },
+  { "tenant", cmd_tenant }, { "template", cmd_template },
+  { "deploy", cmd_deploy }, { "stack", cmd_stack },
 };
 
 int
@@ -59,8 +59,8 @@ main (int argc, char **argv)
 {
   struct cli cli = { 0 };
 
-  if (argc < 2 || strcmp (argv[1], "--help") == 0
-      || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
     {
       fputs (usage, argc < 2 ? stderr : stdout);
       return argc < 2 ? CFP_E_USAGE : 0;
@@ -72,7 +72,11 @@ main (int argc, char **argv)
     }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (argv[1], commands[i].name) == 0)
-      return cli_fail (&cli, commands[i].fn (&cli, argc - 1, argv + 1));
+      {
+        opterr = 0; /* cfp words its own usage errors, on one line */
+        cli.argv = argv + 1;
+        return cli_fail (&cli, commands[i].fn (&cli, argc - 1, argv + 1));
+      }
   cfp_err_set (&cli.err, CFP_E_USAGE,
                "unknown command `%.64s` (see `cfp --help`)", argv[1]);
   return cli_fail (&cli, -CFP_E_USAGE);

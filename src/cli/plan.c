@@ -13,13 +13,12 @@ static const char usage[]
 static json_t *
 plan_json (const struct plan *p)
 {
-  return json_pack ("{s:s, s:i, s:f, s:I, s:I, s:I, s:i, s:s, s:i}", "name",
-                    p->name, "max_stacks", p->max_stacks, "vcpus",
-                    (double) p->nano_cpus / 1e9, "memory_bytes",
-                    (json_int_t) p->memory, "pids", (json_int_t) p->pids,
-                    "tmp_bytes", (json_int_t) p->tmp_size, "max_domains",
-                    p->max_domains, "backups", p->backups,
-                    "log_retention_days", p->log_retention_days);
+  return json_pack (
+      "{s:s, s:i, s:f, s:I, s:I, s:I, s:i, s:s, s:i}", "name", p->name,
+      "max_stacks", p->max_stacks, "vcpus", (double)p->nano_cpus / 1e9,
+      "memory_bytes", (json_int_t)p->memory, "pids", (json_int_t)p->pids,
+      "tmp_bytes", (json_int_t)p->tmp_size, "max_domains", p->max_domains,
+      "backups", p->backups, "log_retention_days", p->log_retention_days);
 }
 
 static void
@@ -29,9 +28,9 @@ print_table (void)
           "MEMORY", "PIDS", "TMP", "DOMAINS", "BACKUPS");
   for (const struct plan *p = plan_builtin; p->name; p++)
     printf ("%-10s %6d %6.2g %5lldMiB %6lld %3lldMiB %7d  %s\n", p->name,
-            p->max_stacks, (double) p->nano_cpus / 1e9,
-            (long long) (p->memory >> 20), (long long) p->pids,
-            (long long) (p->tmp_size >> 20), p->max_domains, p->backups);
+            p->max_stacks, (double)p->nano_cpus / 1e9,
+            (long long)(p->memory >> 20), (long long)p->pids,
+            (long long)(p->tmp_size >> 20), p->max_domains, p->backups);
 }
 
 int
@@ -44,8 +43,7 @@ cmd_plan (struct cli *cli, int argc, char **argv)
   while ((opt = getopt_long (argc, argv, "", opts, NULL)) != -1)
     if (cli_common_opt (cli, opt, usage) == 0)
       return cli_usage (cli, "plan", "unknown option");
-  if (optind >= argc || strcmp (argv[optind], "ls") != 0
-      || optind + 1 != argc)
+  if (optind >= argc || strcmp (argv[optind], "ls") != 0 || optind + 1 != argc)
     return cli_usage (cli, "plan", "expected `ls`");
   if (!cli->json)
     {

@@ -25,7 +25,7 @@ enum
 static void
 print_item (void *ud, const struct prov_item *it)
 {
-  (void) ud;
+  (void)ud;
   printf ("%-8s %-14s %-9s%s%s\n", it->kind, it->name, it->action,
           it->detail ? " " : "", it->detail ? it->detail : "");
   fflush (stdout);
@@ -55,17 +55,17 @@ stack_ls (struct cli *cli, struct store *st, const char *tenant)
   for (size_t i = 0; i < n; i++)
     {
       char when[32];
-      cleanup_free char *ref = xasprintf ("%s/%s", rows[i].tenant,
-                                          rows[i].name);
+      cleanup_free char *ref
+          = xasprintf ("%s/%s", rows[i].tenant, rows[i].name);
 
       cli_time (rows[i].updated_at, when, sizeof when);
       if (cli->json)
         json_array_append_new (
-            a, json_pack ("{s:s, s:s, s:s, s:s, s:i, s:s}", "tenant",
-                          rows[i].tenant, "stack", rows[i].name, "template",
-                          rows[i].template_name, "state", rows[i].state,
-                          "services", (int) rows[i].n_services, "updated",
-                          when));
+            a,
+            json_pack ("{s:s, s:s, s:s, s:s, s:i, s:s}", "tenant",
+                       rows[i].tenant, "stack", rows[i].name, "template",
+                       rows[i].template_name, "state", rows[i].state,
+                       "services", (int)rows[i].n_services, "updated", when));
       else
         printf ("%-30s %-16s %-8s %8zu  %s\n", ref, rows[i].template_name,
                 rows[i].state, rows[i].n_services, when);
@@ -107,12 +107,12 @@ print_status (json_t *s)
             str_or (svc, "container", ""));
   }
   json_array_foreach (json_object_get (s, "volumes"), i, v)
-  printf ("volume:   %s\n", json_string_value (v));
+      printf ("volume:   %s\n", json_string_value (v));
 }
 
 static int
-stack_op (struct cli *cli, struct store *st, const char *sub,
-          const char *ref, bool volumes)
+stack_op (struct cli *cli, struct store *st, const char *sub, const char *ref,
+          bool volumes)
 {
   cleanup_free char *tenant = NULL;
   cleanup_free char *stack = NULL;

@@ -10,22 +10,23 @@ static const char usage[]
       "       cfp template show NAME [--json]\n"
       "\n"
       "Templates are built in; a directory <state-dir>/templates/NAME/ with\n"
-      "template.yml and compose.yml adds or replaces one (docs/templates.md).\n";
+      "template.yml and compose.yml adds or replaces one "
+      "(docs/templates.md).\n";
 
 static json_t *
 tmpl_json (const struct tmpl *t, bool full)
 {
-  json_t *j = json_pack ("{s:s, s:s, s:s}", "name", t->name, "description",
-                         t->description ? t->description : "", "origin",
-                         t->origin);
+  json_t *j
+      = json_pack ("{s:s, s:s, s:s}", "name", t->name, "description",
+                   t->description ? t->description : "", "origin", t->origin);
   json_t *params = json_array (), *secrets = json_array ();
   json_t *svcs = json_array (), *vols = json_array ();
 
   for (size_t i = 0; i < t->n_params; i++)
-    json_array_append_new (
-        params, json_pack ("{s:s, s:s, s:s}", "name", t->params[i].name,
-                           "default", t->params[i].def, "description",
-                           t->params[i].description));
+    json_array_append_new (params, json_pack ("{s:s, s:s, s:s}", "name",
+                                              t->params[i].name, "default",
+                                              t->params[i].def, "description",
+                                              t->params[i].description));
   for (size_t i = 0; i < t->n_secrets; i++)
     json_array_append_new (secrets, json_string (t->secrets[i]));
   for (size_t i = 0; i < t->n_services; i++)
@@ -34,16 +35,15 @@ tmpl_json (const struct tmpl *t, bool full)
       for (size_t k = 0; k < t->services[i].n_expose; k++)
         json_array_append_new (ports, json_integer (t->services[i].expose[k]));
       json_array_append_new (
-          svcs, json_pack ("{s:s, s:s, s:o, s:i}", "name",
-                           t->services[i].name, "kind",
-                           t->services[i].kind == TMPL_BATCH ? "batch"
-                                                             : "service",
-                           "expose", ports, "share", t->services[i].share));
+          svcs, json_pack (
+                    "{s:s, s:s, s:o, s:i}", "name", t->services[i].name, "kind",
+                    t->services[i].kind == TMPL_BATCH ? "batch" : "service",
+                    "expose", ports, "share", t->services[i].share));
     }
   for (size_t i = 0; i < t->n_volumes; i++)
-    json_array_append_new (vols, json_pack ("{s:s, s:b}", "name",
-                                            t->volumes[i].name, "state",
-                                            t->volumes[i].state));
+    json_array_append_new (vols,
+                           json_pack ("{s:s, s:b}", "name", t->volumes[i].name,
+                                      "state", t->volumes[i].state));
   json_object_set_new (j, "parameters", params);
   json_object_set_new (j, "secrets", secrets);
   json_object_set_new (j, "services", svcs);

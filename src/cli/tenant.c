@@ -47,8 +47,7 @@ tenant_create (struct cli *cli, struct store *st, const char *name,
     return rc;
   store_event (st, "cli", name, NULL, "tenant.create", "ok", NULL, NULL);
   if (cli->json)
-    cli_print_json (json_pack ("{s:s, s:s}", "name", name, "plan",
-                               plan->name));
+    cli_print_json (json_pack ("{s:s, s:s}", "name", name, "plan", plan->name));
   else
     printf ("created tenant %s on plan %s\n", name, plan->name);
   return 0;
@@ -115,9 +114,9 @@ tenant_show (struct cli *cli, struct store *st, const char *name)
 int
 cmd_tenant (struct cli *cli, int argc, char **argv)
 {
-  static const struct option opts[]
-      = { CLI_COMMON_OPTIONS, { "plan", required_argument, NULL, OPT_PLAN },
-          { 0 } };
+  static const struct option opts[] = {
+    CLI_COMMON_OPTIONS, { "plan", required_argument, NULL, OPT_PLAN }, { 0 }
+  };
   const char *plan = NULL;
   struct store *st = NULL;
   const char *sub;

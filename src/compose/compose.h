@@ -17,7 +17,7 @@
 /* Hard limits on what a compose file may contain. */
 #define COMPOSE_MAX_BYTES (1024 * 1024)
 #define COMPOSE_MAX_SERVICES 64
-#define COMPOSE_MAX_ITEMS 256 /* per list or map inside a service */
+#define COMPOSE_MAX_ITEMS 256          /* per list or map inside a service */
 #define COMPOSE_MAX_SCALAR (64 * 1024) /* one value after interpolation */
 #define COMPOSE_MAX_NODES 100000       /* YAML nodes, aliases expanded */
 #define COMPOSE_MAX_DEPTH 64           /* nesting, aliases expanded */
@@ -86,7 +86,7 @@ struct cmp_service
   int64_t mem_limit;
   int64_t pids_limit;
   int64_t mem_reservation;
-  char *restart; /* "no", "on-failure", ... NULL when unset */
+  char *restart;         /* "no", "on-failure", ... NULL when unset */
   int64_t stop_grace_ms; /* stop_grace_period, 0 = unset */
 };
 

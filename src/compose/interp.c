@@ -48,7 +48,7 @@ emit (struct interp *ip, const char *s, size_t n)
 static bool
 is_name_start (char ch)
 {
-  return isalpha ((unsigned char) ch) || ch == '_';
+  return isalpha ((unsigned char)ch) || ch == '_';
 }
 
 static size_t
@@ -58,7 +58,7 @@ name_len (const char *s, size_t n)
 
   if (n == 0 || !is_name_start (s[0]))
     return 0;
-  while (i < n && (isalnum ((unsigned char) s[i]) || s[i] == '_'))
+  while (i < n && (isalnum ((unsigned char)s[i]) || s[i] == '_'))
     i++;
   return i;
 }
@@ -134,12 +134,12 @@ required (struct interp *ip, const char *name, size_t len, const char *s,
       || sub.out.len == 0)
     {
       buf_free (&sub.out);
-      return cfp_err_set (ip->err, CFP_E_INVALID,
-                          "variable `%.*s` is required", (int) len, name);
+      return cfp_err_set (ip->err, CFP_E_INVALID, "variable `%.*s` is required",
+                          (int)len, name);
     }
   text = buf_steal (&sub.out);
   return cfp_err_set (ip->err, CFP_E_INVALID,
-                      "variable `%.*s` is required: %.200s", (int) len, name,
+                      "variable `%.*s` is required: %.200s", (int)len, name,
                       text);
 }
 
@@ -156,14 +156,14 @@ expand_braced (struct interp *ip, const char *s, size_t n)
     return cfp_err_set (ip->err, CFP_E_INVALID,
                         "invalid expression `${%.*s}`: expected a variable "
                         "name",
-                        (int) (n > 40 ? 40 : n), s);
+                        (int)(n > 40 ? 40 : n), s);
   val = lookup (ip->params, s, len);
   if (len == n)
     {
       if (val == NULL)
         return cfp_err_set (ip->err, CFP_E_INVALID,
                             "variable `%.*s` is not set and has no default",
-                            (int) len, s);
+                            (int)len, s);
       return emit (ip, val, strlen (val));
     }
   colon = *op == ':';
@@ -172,7 +172,7 @@ expand_braced (struct interp *ip, const char *s, size_t n)
     return cfp_err_set (ip->err, CFP_E_INVALID,
                         "invalid expression `${%.*s}`: expected `}`, `:-`, "
                         "`-`, `:?` or `?` after the variable name",
-                        (int) (n > 40 ? 40 : n), s);
+                        (int)(n > 40 ? 40 : n), s);
   empty_is_unset = colon && val != NULL && val[0] == '\0';
   if (val != NULL && !empty_is_unset)
     return emit (ip, val, strlen (val));
@@ -218,7 +218,7 @@ expand (struct interp *ip, const char *s, size_t n)
   while (i < n)
     {
       const char *dollar = memchr (s + i, '$', n - i);
-      size_t plain = dollar ? (size_t) (dollar - (s + i)) : n - i;
+      size_t plain = dollar ? (size_t)(dollar - (s + i)) : n - i;
       size_t used = 0;
 
       if (emit (ip, s + i, plain) < 0)

@@ -38,10 +38,10 @@ struct pctx
   struct fy_node *services; /* top-level `services` */
   struct fy_node *volumes;  /* top-level `volumes` */
   struct cmp_pos services_pos, volumes_pos; /* their keys */
-  const char *svc;          /* service being parsed, NULL at top level */
-  struct cmp_pos keypos;    /* the key being handled */
-  char path[128];           /* its dotted path, for messages */
-  size_t nodes;             /* counted by check_node() */
+  const char *svc;       /* service being parsed, NULL at top level */
+  struct cmp_pos keypos; /* the key being handled */
+  char path[128];        /* its dotted path, for messages */
+  size_t nodes;          /* counted by check_node() */
   struct fy_node *chain[COMPOSE_MAX_DEPTH + 1]; /* ancestors */
   char raw[100];
 };
@@ -73,8 +73,8 @@ node_pos (struct fy_node *n)
               ? fy_token_start_mark (fy_node_get_scalar_token (n))
               : NULL;
       if (m != NULL)
-        pos = (struct cmp_pos){ (unsigned) m->line + 1,
-                                (unsigned) m->column + 1 };
+        pos = (struct cmp_pos){ (unsigned)m->line + 1,
+                                (unsigned)m->column + 1 };
       return pos;
     case FYNT_SEQUENCE:
       return node_pos (fy_node_sequence_iterate (n, &it));
@@ -90,7 +90,7 @@ static void
 flatten (char *s)
 {
   for (; *s; s++)
-    if ((unsigned char) *s < 0x20 || *s == 0x7f)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f)
       *s = '?';
 }
 
@@ -150,7 +150,7 @@ raw (struct pctx *c, struct fy_node *n)
     s = fy_node_get_scalar (n, &len);
   if (s == NULL)
     return "";
-  snprintf (c->raw, sizeof c->raw, "%.*s%s", (int) (len > 80 ? 80 : len), s,
+  snprintf (c->raw, sizeof c->raw, "%.*s%s", (int)(len > 80 ? 80 : len), s,
             len > 80 ? "..." : "");
   return c->raw;
 }
@@ -225,9 +225,9 @@ parse_uint (const char *s, int64_t *out)
 {
   int64_t v = 0;
 
-  if (!isdigit ((unsigned char) *s))
+  if (!isdigit ((unsigned char)*s))
     return -1;
-  for (; isdigit ((unsigned char) *s); s++)
+  for (; isdigit ((unsigned char)*s); s++)
     {
       if (v > (INT64_MAX - 9) / 10)
         return -1;
@@ -247,7 +247,7 @@ get_int (struct pctx *c, struct fy_node *n, int64_t lo, int64_t hi,
     return -CFP_E_INVALID;
   if (parse_uint (s, out) < 0 || *out < lo || *out > hi)
     return fail (c, n, "`%s` must be an integer from %lld to %lld, not `%s`",
-                 c->path, (long long) lo, (long long) hi, raw (c, n));
+                 c->path, (long long)lo, (long long)hi, raw (c, n));
   return 0;
 }
 
@@ -279,8 +279,8 @@ get_size (struct pctx *c, struct fy_node *n, int64_t min_mib, int64_t *out)
     return fail (c, n, "`%s` must be a size such as `512m` or `1g`, not `%s`",
                  c->path, raw (c, n));
   if (*out < min_mib * MIB)
-    return fail (c, n, "`%s` is `%s`, below the minimum of %lld MiB",
-                 c->path, raw (c, n), (long long) min_mib);
+    return fail (c, n, "`%s` is `%s`, below the minimum of %lld MiB", c->path,
+                 raw (c, n), (long long)min_mib);
   return 0;
 }
 
@@ -290,11 +290,11 @@ parse_decimal (const char *s, double *out)
   double v = 0, scale = 1;
   bool digits = false;
 
-  for (; isdigit ((unsigned char) *s); s++, digits = true)
+  for (; isdigit ((unsigned char)*s); s++, digits = true)
     if ((v = v * 10 + (*s - '0')) > 1e12)
       return -1;
   if (*s == '.')
-    for (s++; isdigit ((unsigned char) *s); s++, digits = true)
+    for (s++; isdigit ((unsigned char)*s); s++, digits = true)
       v += (*s - '0') * (scale /= 10);
   *out = v;
   return digits && *s == '\0' ? 0 : -1;
@@ -308,8 +308,10 @@ get_cpus (struct pctx *c, struct fy_node *n, double *out)
   if (get_str (c, n, &s) < 0)
     return -CFP_E_INVALID;
   if (parse_decimal (s, out) < 0 || *out < 0.01 || *out > 256)
-    return fail (c, n, "`%s` must be a number of CPUs from 0.01 to 256, "
-                 "not `%s`", c->path, raw (c, n));
+    return fail (c, n,
+                 "`%s` must be a number of CPUs from 0.01 to 256, "
+                 "not `%s`",
+                 c->path, raw (c, n));
   return 0;
 }
 
@@ -318,8 +320,8 @@ static const struct
   const char *unit;
   double ms;
 } duration_units[] = {
-  { "ms", 1 }, { "us", 1e-3 }, { "ns", 1e-6 },
-  { "h", 3600e3 }, { "m", 60e3 }, { "s", 1e3 },
+  { "ms", 1 },     { "us", 1e-3 }, { "ns", 1e-6 },
+  { "h", 3600e3 }, { "m", 60e3 },  { "s", 1e3 },
 };
 
 /* Go durations as Compose writes them: "30s", "1m30s", "1.5s", "500ms". */
@@ -340,8 +342,8 @@ parse_duration (const char *s, double *ms)
         return -1;
       s += len;
       for (i = 0; i < sizeof duration_units / sizeof *duration_units; i++)
-        if (strncmp (s, duration_units[i].unit,
-                     strlen (duration_units[i].unit)) == 0)
+        if (strncmp (s, duration_units[i].unit, strlen (duration_units[i].unit))
+            == 0)
           break;
       if (i == sizeof duration_units / sizeof *duration_units)
         return -1;
@@ -360,12 +362,14 @@ get_duration (struct pctx *c, struct fy_node *n, int64_t *out)
   if (get_str (c, n, &s) < 0)
     return -CFP_E_INVALID;
   if (parse_duration (s, &ms) < 0)
-    return fail (c, n, "`%s` must be a duration such as `30s`, `1m30s` or "
-                 "`500ms`, not `%s`", c->path, raw (c, n));
-  if (ms > (double) MAX_DURATION_MS)
-    return fail (c, n, "`%s` is `%s`, longer than the limit of 24h",
+    return fail (c, n,
+                 "`%s` must be a duration such as `30s`, `1m30s` or "
+                 "`500ms`, not `%s`",
                  c->path, raw (c, n));
-  *out = (int64_t) (ms + 0.5);
+  if (ms > (double)MAX_DURATION_MS)
+    return fail (c, n, "`%s` is `%s`, longer than the limit of 24h", c->path,
+                 raw (c, n));
+  *out = (int64_t)(ms + 0.5);
   return 0;
 }
 
@@ -485,7 +489,7 @@ split_words (const char *s, char ***v, size_t *n)
   buf_init (&w, 0);
   for (; *s; s++)
     {
-      if (q == 0 && isspace ((unsigned char) *s))
+      if (q == 0 && isspace ((unsigned char)*s))
         {
           if (in_word)
             argv_push (v, n, buf_steal (&w));
@@ -524,8 +528,8 @@ get_argv (struct pctx *c, struct fy_node *v, char ***out)
   if (split_words (s, out, &n) < 0)
     return fail (c, v, "`%s` has an unterminated quote", c->path);
   if (n > COMPOSE_MAX_ITEMS)
-    return fail (c, v, "`%s` has %zu words, over the limit of %d", c->path,
-                 n, COMPOSE_MAX_ITEMS);
+    return fail (c, v, "`%s` has %zu words, over the limit of %d", c->path, n,
+                 COMPOSE_MAX_ITEMS);
   return 0;
 }
 
@@ -547,8 +551,7 @@ add_kv (struct pctx *c, struct fy_node *n, struct kvs *t, char *key,
     {
       free (key);
       free (value);
-      return fail (c, n, "`%s` has an invalid name `%s`", c->path,
-                   raw (c, n));
+      return fail (c, n, "`%s` has an invalid name `%s`", c->path, raw (c, n));
     }
   for (size_t i = 0; i < *t->n; i++)
     if (strcmp ((*t->kv)[i].key, key) == 0)
@@ -639,8 +642,7 @@ volume_declared (struct pctx *c, const char *name)
 }
 
 static struct cmp_mount *
-new_mount (struct cmp_service *s, struct fy_node *n,
-           enum cmp_mount_type type)
+new_mount (struct cmp_service *s, struct fy_node *n, enum cmp_mount_type type)
 {
   struct cmp_mount *m;
 
@@ -673,8 +675,10 @@ check_mount (struct pctx *c, struct cmp_service *s, struct fy_node *n)
   if (m->target == NULL)
     return fail (c, n, "`%s`: the mount has no `target`", c->path);
   if (!path_is_clean (m->target))
-    return fail (c, n, "`%s`: target `%s` must be an absolute path other "
-                 "than `/`, without `..`", c->path, m->target);
+    return fail (c, n,
+                 "`%s`: target `%s` must be an absolute path other "
+                 "than `/`, without `..`",
+                 c->path, m->target);
   for (size_t i = 0; i + 1 < s->n_mounts; i++)
     if (strcmp (s->mounts[i].target, m->target) == 0)
       return fail (c, n, "`%s`: `%s` is mounted twice", c->path, m->target);
@@ -685,12 +689,15 @@ static int
 check_source (struct pctx *c, struct fy_node *n, const char *src)
 {
   if (src[0] == '/' || src[0] == '.' || src[0] == '~')
-    return fail (c, n, "`%s`: host path `%s` cannot be mounted: only named "
+    return fail (c, n,
+                 "`%s`: host path `%s` cannot be mounted: only named "
                  "volumes declared under top-level `volumes` can",
                  c->path, src);
   if (!volume_declared (c, src))
-    return fail (c, n, "`%s`: volume `%s` is not declared under top-level "
-                 "`volumes`", c->path, src);
+    return fail (c, n,
+                 "`%s`: volume `%s` is not declared under top-level "
+                 "`volumes`",
+                 c->path, src);
   return 0;
 }
 
@@ -706,7 +713,8 @@ vol_short (struct pctx *c, struct cmp_service *s, struct fy_node *n)
     return -CFP_E_INVALID;
   target = strchr (spec, ':');
   if (target == NULL)
-    return fail (c, n, "`%s`: `%s` is not `name:/path[:ro]` with a named "
+    return fail (c, n,
+                 "`%s`: `%s` is not `name:/path[:ro]` with a named "
                  "volume declared under top-level `volumes`",
                  c->path, raw (c, n));
   *target++ = '\0';
@@ -714,8 +722,10 @@ vol_short (struct pctx *c, struct cmp_service *s, struct fy_node *n)
   if (opt != NULL)
     *opt++ = '\0';
   if (opt != NULL && strcmp (opt, "ro") != 0 && strcmp (opt, "rw") != 0)
-    return fail (c, n, "`%s`: unknown option `%s` in `%s` (only `ro` and "
-                 "`rw`)", c->path, opt, raw (c, n));
+    return fail (c, n,
+                 "`%s`: unknown option `%s` in `%s` (only `ro` and "
+                 "`rw`)",
+                 c->path, opt, raw (c, n));
   if (check_source (c, n, spec) < 0)
     return -CFP_E_INVALID;
   m = new_mount (s, n, CMP_MOUNT_VOLUME);
@@ -746,8 +756,10 @@ lm_type (struct pctx *c, struct fy_node *v, void *obj)
       return 0;
     }
   if (strcmp (s, "bind") == 0)
-    return fail (c, v, "`%s`: bind mounts are not allowed: host paths stay "
-                 "on the host; use a named volume", c->path);
+    return fail (c, v,
+                 "`%s`: bind mounts are not allowed: host paths stay "
+                 "on the host; use a named volume",
+                 c->path);
   return fail (c, v, "`%s` must be `volume` or `tmpfs`, not `%s`", c->path,
                raw (c, v));
 }
@@ -775,13 +787,13 @@ lm_target (struct pctx *c, struct fy_node *v, void *obj)
 static int
 lm_read_only (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_bool (c, v, &((struct long_mount *) obj)->m->read_only);
+  return get_bool (c, v, &((struct long_mount *)obj)->m->read_only);
 }
 
 static int
 lm_tmpfs_size (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_size (c, v, 0, &((struct long_mount *) obj)->m->tmpfs_size);
+  return get_size (c, v, 0, &((struct long_mount *)obj)->m->tmpfs_size);
 }
 
 static const struct field tmpfs_fields[] = {
@@ -814,16 +826,17 @@ vol_long (struct pctx *c, struct cmp_service *s, struct fy_node *n)
   if (parse_fields (c, n, long_mount_fields, &lm) < 0)
     return -CFP_E_INVALID;
   if (!lm.typed)
-    return fail (c, n, "`%s`: the long syntax needs `type` (`volume` or "
-                 "`tmpfs`)", c->path);
+    return fail (c, n,
+                 "`%s`: the long syntax needs `type` (`volume` or "
+                 "`tmpfs`)",
+                 c->path);
   if (lm.m->type == CMP_MOUNT_TMPFS && lm.m->source != NULL)
     return fail (c, n, "`%s`: a tmpfs mount takes no `source`", c->path);
   if (lm.m->type == CMP_MOUNT_VOLUME && lm.m->tmpfs_size != 0)
     return fail (c, n, "`%s`: `tmpfs` options need `type: tmpfs`", c->path);
   if (lm.m->type == CMP_MOUNT_VOLUME && lm.m->source == NULL)
     return fail (c, n, "`%s`: a volume mount needs `source`", c->path);
-  if (lm.m->type == CMP_MOUNT_VOLUME
-      && check_source (c, n, lm.m->source) < 0)
+  if (lm.m->type == CMP_MOUNT_VOLUME && check_source (c, n, lm.m->source) < 0)
     return -CFP_E_INVALID;
   return check_mount (c, s, n);
 }
@@ -846,8 +859,10 @@ tmpfs_one (struct pctx *c, struct cmp_service *s, struct fy_node *n)
   if (opt != NULL
       && (strncmp (opt, "size=", 5) != 0
           || parse_size (opt + 5, &m->tmpfs_size) < 0))
-    return fail (c, n, "`%s`: `%s`: the only option is `size=` with a size "
-                 "such as `64m`", c->path, raw (c, n));
+    return fail (c, n,
+                 "`%s`: `%s`: the only option is `size=` with a size "
+                 "such as `64m`",
+                 c->path, raw (c, n));
   return check_mount (c, s, n);
 }
 
@@ -870,13 +885,13 @@ svc_image (struct pctx *c, struct fy_node *v, void *obj)
 static int
 svc_command (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_argv (c, v, &((struct cmp_service *) obj)->command);
+  return get_argv (c, v, &((struct cmp_service *)obj)->command);
 }
 
 static int
 svc_entrypoint (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_argv (c, v, &((struct cmp_service *) obj)->entrypoint);
+  return get_argv (c, v, &((struct cmp_service *)obj)->entrypoint);
 }
 
 static int
@@ -963,8 +978,7 @@ svc_tmpfs (struct pctx *c, struct fy_node *v, void *obj)
 
 /* Records one dependency; the cycle check runs once all are known. */
 static int
-add_dep (struct pctx *c, struct cmp_service *s, struct fy_node *n,
-         char *name)
+add_dep (struct pctx *c, struct cmp_service *s, struct fy_node *n, char *name)
 {
   cleanup_free char *owned = name;
 
@@ -986,15 +1000,16 @@ dep_condition (struct pctx *c, struct fy_node *v, void *obj)
                                     "service_completed_successfully" };
   cleanup_free char *s = NULL;
 
-  (void) obj;
+  (void)obj;
   if (get_str (c, v, &s) < 0)
     return -CFP_E_INVALID;
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
     if (strcmp (s, ok[i]) == 0)
       return 0;
-  return fail (c, v, "`%s` must be `service_started`, `service_healthy` or "
-               "`service_completed_successfully`, not `%s`", c->path,
-               raw (c, v));
+  return fail (c, v,
+               "`%s` must be `service_started`, `service_healthy` or "
+               "`service_completed_successfully`, not `%s`",
+               c->path, raw (c, v));
 }
 
 static int
@@ -1002,7 +1017,7 @@ dep_flag (struct pctx *c, struct fy_node *v, void *obj)
 {
   bool ignored;
 
-  (void) obj;
+  (void)obj;
   return get_bool (c, v, &ignored);
 }
 
@@ -1074,7 +1089,7 @@ expose_one (struct pctx *c, struct cmp_service *s, struct fy_node *n)
     if (s->expose[i] == port)
       return 0;
   s->expose = xrealloc (s->expose, (s->n_expose + 1) * sizeof *s->expose);
-  s->expose[s->n_expose++] = (int) port;
+  s->expose[s->n_expose++] = (int)port;
   return 0;
 }
 
@@ -1109,10 +1124,13 @@ hc_test (struct pctx *c, struct fy_node *v, void *obj)
         return -CFP_E_INVALID;
       if (n == 1 && strcmp (h->test[0], "NONE") == 0)
         h->disable = true;
-      else if (n < 2 || (strcmp (h->test[0], "CMD") != 0
-                         && strcmp (h->test[0], "CMD-SHELL") != 0))
-        return fail (c, v, "`%s` must start with `CMD` or `CMD-SHELL` and "
-                     "a command, or be [\"NONE\"]", c->path);
+      else if (n < 2
+               || (strcmp (h->test[0], "CMD") != 0
+                   && strcmp (h->test[0], "CMD-SHELL") != 0))
+        return fail (c, v,
+                     "`%s` must start with `CMD` or `CMD-SHELL` and "
+                     "a command, or be [\"NONE\"]",
+                     c->path);
       return 0;
     }
   if (get_str (c, v, &s) < 0)
@@ -1127,20 +1145,19 @@ hc_test (struct pctx *c, struct fy_node *v, void *obj)
 static int
 hc_interval (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_duration (c, v, &((struct cmp_healthcheck *) obj)->interval_ms);
+  return get_duration (c, v, &((struct cmp_healthcheck *)obj)->interval_ms);
 }
 
 static int
 hc_timeout (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_duration (c, v, &((struct cmp_healthcheck *) obj)->timeout_ms);
+  return get_duration (c, v, &((struct cmp_healthcheck *)obj)->timeout_ms);
 }
 
 static int
 hc_start_period (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_duration (c, v,
-                       &((struct cmp_healthcheck *) obj)->start_period_ms);
+  return get_duration (c, v, &((struct cmp_healthcheck *)obj)->start_period_ms);
 }
 
 static int
@@ -1150,14 +1167,14 @@ hc_retries (struct pctx *c, struct fy_node *v, void *obj)
 
   if (get_int (c, v, 0, MAX_RETRIES, &n) < 0)
     return -CFP_E_INVALID;
-  ((struct cmp_healthcheck *) obj)->retries = (int) n;
+  ((struct cmp_healthcheck *)obj)->retries = (int)n;
   return 0;
 }
 
 static int
 hc_disable (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_bool (c, v, &((struct cmp_healthcheck *) obj)->disable);
+  return get_bool (c, v, &((struct cmp_healthcheck *)obj)->disable);
 }
 
 static const struct field healthcheck_fields[] = {
@@ -1185,7 +1202,8 @@ static int
 set_limit (struct pctx *c, struct fy_node *v, int64_t *field, int64_t val)
 {
   if (*field != 0 && *field != val)
-    return fail (c, v, "`%s` conflicts with another setting of the same "
+    return fail (c, v,
+                 "`%s` conflicts with another setting of the same "
                  "limit (service-level and `deploy.resources` must agree)",
                  c->path);
   *field = val;
@@ -1211,7 +1229,8 @@ lim_cpus (struct pctx *c, struct fy_node *v, void *obj)
   if (get_cpus (c, v, &val) < 0)
     return -CFP_E_INVALID;
   if (s->cpus != 0 && s->cpus != val)
-    return fail (c, v, "`%s` conflicts with another setting of the same "
+    return fail (c, v,
+                 "`%s` conflicts with another setting of the same "
                  "limit (service-level and `deploy.resources` must agree)",
                  c->path);
   s->cpus = val;
@@ -1221,7 +1240,7 @@ lim_cpus (struct pctx *c, struct fy_node *v, void *obj)
 static int
 lim_memory (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return set_memory (c, v, &((struct cmp_service *) obj)->mem_limit);
+  return set_memory (c, v, &((struct cmp_service *)obj)->mem_limit);
 }
 
 static int
@@ -1231,13 +1250,13 @@ lim_pids (struct pctx *c, struct fy_node *v, void *obj)
 
   if (get_int (c, v, 1, MAX_PIDS, &val) < 0)
     return -CFP_E_INVALID;
-  return set_limit (c, v, &((struct cmp_service *) obj)->pids_limit, val);
+  return set_limit (c, v, &((struct cmp_service *)obj)->pids_limit, val);
 }
 
 static int
 res_memory (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return set_memory (c, v, &((struct cmp_service *) obj)->mem_reservation);
+  return set_memory (c, v, &((struct cmp_service *)obj)->mem_reservation);
 }
 
 /* A CPU reservation is checked but not kept: the plan decides it. */
@@ -1246,7 +1265,7 @@ res_cpus (struct pctx *c, struct fy_node *v, void *obj)
 {
   double ignored;
 
-  (void) obj;
+  (void)obj;
   return get_cpus (c, v, &ignored);
 }
 
@@ -1315,14 +1334,16 @@ svc_restart (struct pctx *c, struct fy_node *v, void *obj)
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
     if (strcmp (s->restart, ok[i]) == 0)
       return 0;
-  return fail (c, v, "`restart` must be `no`, `always`, `on-failure` or "
-               "`unless-stopped`, not `%s`", raw (c, v));
+  return fail (c, v,
+               "`restart` must be `no`, `always`, `on-failure` or "
+               "`unless-stopped`, not `%s`",
+               raw (c, v));
 }
 
 static int
 svc_stop_grace (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_duration (c, v, &((struct cmp_service *) obj)->stop_grace_ms);
+  return get_duration (c, v, &((struct cmp_service *)obj)->stop_grace_ms);
 }
 
 static const struct field service_fields[] = {
@@ -1345,11 +1366,13 @@ static const struct field service_fields[] = {
   { "mem_reservation", res_memory, NULL },
   { "cpus", lim_cpus, NULL },
   { "pids_limit", lim_pids, NULL },
-  { "ports", NULL, "cfp never publishes ports on the host; list container "
-                   "ports under `expose` for ingress" },
+  { "ports", NULL,
+    "cfp never publishes ports on the host; list container "
+    "ports under `expose` for ingress" },
   { "networks", NULL, "cfp puts every service on the stack's own network" },
-  { "network_mode", NULL, "cfp puts every service on the stack's own "
-                          "network" },
+  { "network_mode", NULL,
+    "cfp puts every service on the stack's own "
+    "network" },
   { "build", NULL, "cfp deploys prebuilt images only" },
   { "env_file", NULL, "cfp reads no files from the host; use `environment`" },
   { "container_name", NULL, "cfp names containers itself" },
@@ -1384,7 +1407,8 @@ check_label (struct pctx *c, struct fy_node *k, const char *what,
 {
   if (name_is_dns_label (name))
     return 0;
-  return fail (c, k, "%s name `%.80s` is not a DNS label (1-63 characters "
+  return fail (c, k,
+               "%s name `%.80s` is not a DNS label (1-63 characters "
                "of a-z, 0-9 and '-', not starting or ending with '-')",
                what, name);
 }
@@ -1407,8 +1431,8 @@ parse_services (struct pctx *c)
   if (count > COMPOSE_MAX_SERVICES)
     return report (c, c->services_pos, "%d services, over the limit of %d",
                    count, COMPOSE_MAX_SERVICES);
-  c->st->services = xcalloc ((size_t) count, sizeof *c->st->services);
-  c->st->n_services = (size_t) count;
+  c->st->services = xcalloc ((size_t)count, sizeof *c->st->services);
+  c->st->n_services = (size_t)count;
   /* Names first, so that depends_on can check them in one pass. */
   while ((p = fy_node_mapping_iterate (n, &it)) != NULL)
     {
@@ -1438,7 +1462,8 @@ parse_volume (struct pctx *c, struct cmp_volume *vol, struct fy_node_pair *p)
   if (is_null (v)
       || (fy_node_is_mapping (v) && fy_node_mapping_item_count (v) == 0))
     return 0;
-  return fail (c, k, "volume `%s`: options are not supported: cfp creates "
+  return fail (c, k,
+               "volume `%s`: options are not supported: cfp creates "
                "and names the volume itself",
                vol->name);
 }
@@ -1460,7 +1485,7 @@ parse_volumes (struct pctx *c)
   if (check_items (c, n) < 0)
     return -CFP_E_INVALID;
   count = fy_node_mapping_item_count (n);
-  c->st->volumes = xcalloc ((size_t) count, sizeof *c->st->volumes);
+  c->st->volumes = xcalloc ((size_t)count, sizeof *c->st->volumes);
   while ((p = fy_node_mapping_iterate (n, &it)) != NULL)
     if (parse_volume (c, &c->st->volumes[c->st->n_volumes++], p) < 0)
       return -CFP_E_INVALID;
@@ -1470,7 +1495,7 @@ parse_volumes (struct pctx *c)
 static size_t
 service_index (const struct cmp_stack *st, const char *name)
 {
-  return (size_t) (compose_service (st, name) - st->services);
+  return (size_t)(compose_service (st, name) - st->services);
 }
 
 static int
@@ -1532,7 +1557,7 @@ check_cycles (struct pctx *c)
 static int
 top_services (struct pctx *c, struct fy_node *v, void *obj)
 {
-  (void) obj;
+  (void)obj;
   c->services = v;
   c->services_pos = c->keypos;
   return 0;
@@ -1541,7 +1566,7 @@ top_services (struct pctx *c, struct fy_node *v, void *obj)
 static int
 top_volumes (struct pctx *c, struct fy_node *v, void *obj)
 {
-  (void) obj;
+  (void)obj;
   c->volumes = v;
   c->volumes_pos = c->keypos;
   return 0;
@@ -1554,7 +1579,7 @@ top_ignored (struct pctx *c, struct fy_node *v, void *obj)
 {
   cleanup_free char *s = NULL;
 
-  (void) obj;
+  (void)obj;
   return get_str (c, v, &s);
 }
 
@@ -1565,8 +1590,9 @@ static const struct field top_fields[] = {
   { "version", top_ignored, NULL },
   { "networks", NULL, "cfp creates the stack's network itself" },
   { "secrets", NULL, "cfp injects secrets from its own vault" },
-  { "configs", NULL, "cfp reads no files from the host; use `environment` "
-                     "or a volume" },
+  { "configs", NULL,
+    "cfp reads no files from the host; use `environment` "
+    "or a volume" },
   { "include", NULL, "a stack is one file" },
   { NULL, NULL, NULL },
 };
@@ -1596,11 +1622,11 @@ diag_sink (struct fy_diag *diag, void *user, const char *buf, size_t len)
   struct pctx *c = user;
   size_t n = strcspn (buf, "\n");
 
-  (void) diag;
+  (void)diag;
   if (c->diag_text[0] != '\0')
     return;
   n = n < len ? n : len;
-  snprintf (c->diag_text, sizeof c->diag_text, "%.*s", (int) n, buf);
+  snprintf (c->diag_text, sizeof c->diag_text, "%.*s", (int)n, buf);
 }
 
 static int
@@ -1611,8 +1637,8 @@ yaml_error (struct pctx *c, const char *what)
 
   while ((e = fy_diag_errors_iterate (c->diag, &it)) != NULL)
     if (e->type >= FYET_ERROR)
-      return report (c, (struct cmp_pos){ (unsigned) e->line,
-                                          (unsigned) e->column },
+      return report (c,
+                     (struct cmp_pos){ (unsigned)e->line, (unsigned)e->column },
                      "%s: %s", what, e->msg ? e->msg : "error");
   return report (c, (struct cmp_pos){ 0, 0 }, "%s: %s", what,
                  c->diag_text[0] ? c->diag_text : "failed");
@@ -1635,7 +1661,7 @@ check_tag (struct pctx *c, struct fy_node *n)
           && memcmp (tag + sizeof std - 1, ok[i], strlen (ok[i])) == 0)
         return 0;
   return fail (c, n, "YAML tag `%.*s` is not supported",
-               (int) (len > 60 ? 60 : len), tag);
+               (int)(len > 60 ? 60 : len), tag);
 }
 
 static int check_node (struct pctx *c, struct fy_node *n, unsigned depth);
@@ -1665,11 +1691,15 @@ check_node (struct pctx *c, struct fy_node *n, unsigned depth)
   if (n == NULL)
     return 0;
   if (depth >= COMPOSE_MAX_DEPTH)
-    return fail (c, n, "nested deeper than the limit of %d levels (aliases "
-                 "expanded)", COMPOSE_MAX_DEPTH);
+    return fail (c, n,
+                 "nested deeper than the limit of %d levels (aliases "
+                 "expanded)",
+                 COMPOSE_MAX_DEPTH);
   if (++c->nodes > COMPOSE_MAX_NODES)
-    return fail (c, n, "more than the limit of %d YAML nodes (aliases "
-                 "expanded)", COMPOSE_MAX_NODES);
+    return fail (c, n,
+                 "more than the limit of %d YAML nodes (aliases "
+                 "expanded)",
+                 COMPOSE_MAX_NODES);
   if (check_tag (c, n) < 0)
     return -CFP_E_INVALID;
   c->chain[depth] = n;

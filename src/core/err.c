@@ -67,8 +67,8 @@ cfp_err_wrap (struct cfp_err *err, const char *fmt, ...)
   /* A message longer than the buffer is cut at its end: the outer context
    * and the start of the cause are what a reader needs. */
   n = snprintf (err->msg, sizeof err->msg, "%s: ", prefix);
-  if (n > 0 && (size_t) n < sizeof err->msg)
-    memccpy (err->msg + n, old, '\0', sizeof err->msg - (size_t) n - 1);
+  if (n > 0 && (size_t)n < sizeof err->msg)
+    memccpy (err->msg + n, old, '\0', sizeof err->msg - (size_t)n - 1);
   err->msg[sizeof err->msg - 1] = '\0';
   return -err->code;
 }

@@ -8,7 +8,8 @@
 #include <stddef.h>
 
 /* Exit codes of the cfp binary; an error's code is one of these. */
-enum cfp_code {
+enum cfp_code
+{
   CFP_OK = 0,
   CFP_E_FAIL = 1,     /* anything not covered below */
   CFP_E_USAGE = 2,    /* bad command line */
@@ -22,7 +23,8 @@ enum cfp_code {
 
 #define CFP_ERR_MAX 1024
 
-struct cfp_err {
+struct cfp_err
+{
   int code;      /* enum cfp_code; CFP_OK when no error is set */
   int sys_errno; /* errno at the failure, 0 when not a system error */
   char msg[CFP_ERR_MAX];

@@ -27,7 +27,7 @@ level_from_env (void)
 void
 log_set_level (enum log_level level)
 {
-  current = (int) level;
+  current = (int)level;
 }
 
 void
@@ -41,7 +41,7 @@ log_msg (enum log_level level, const char *fmt, ...)
 
   if (current < 0)
     current = level_from_env ();
-  if ((int) level > current)
+  if ((int)level > current)
     return;
   gmtime_r (&now, &tm);
   strftime (ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -19,8 +19,7 @@ cleanup_freep (void *p)
   *pp = NULL;
 }
 
-static void __attribute__ ((noreturn))
-oom (size_t n)
+static void __attribute__ ((noreturn)) oom (size_t n)
 {
   fprintf (stderr, "cfp: out of memory allocating %zu bytes\n", n);
   abort ();
@@ -143,7 +142,7 @@ buf_printf (struct buf *b, const char *fmt, ...)
   va_end (ap);
   if (n < 0)
     oom (0);
-  return buf_append (b, s, (size_t) n);
+  return buf_append (b, s, (size_t)n);
 }
 
 char *
@@ -172,7 +171,7 @@ name_is_dns_label (const char *s)
   if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
     return false;
   for (size_t i = 0; i < n; i++)
-    if (!(islower ((unsigned char) s[i]) || isdigit ((unsigned char) s[i])
+    if (!(islower ((unsigned char)s[i]) || isdigit ((unsigned char)s[i])
           || s[i] == '-'))
       return false;
   return true;
@@ -195,15 +194,15 @@ parse_size (const char *s, int64_t *out)
   const char *p = s;
   int64_t v = 0, mult = 1;
 
-  if (!isdigit ((unsigned char) *p))
+  if (!isdigit ((unsigned char)*p))
     return -1;
-  for (; isdigit ((unsigned char) *p); p++)
+  for (; isdigit ((unsigned char)*p); p++)
     {
       if (v > (INT64_MAX - 9) / 10)
         return -1;
       v = v * 10 + (*p - '0');
     }
-  switch (tolower ((unsigned char) *p))
+  switch (tolower ((unsigned char)*p))
     {
     case '\0':
       break;
@@ -258,7 +257,7 @@ read_file_limit (const char *path, size_t limit, char **out, size_t *len,
           buf_free (&b);
           return cfp_err_sys (err, CFP_E_FAIL, e, "read `%s`", path);
         }
-      if (buf_append (&b, chunk, (size_t) n) < 0)
+      if (buf_append (&b, chunk, (size_t)n) < 0)
         {
           close (fd);
           buf_free (&b);
@@ -280,5 +279,5 @@ now_ms (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -14,11 +14,11 @@ void cleanup_freep (void *p);
 #define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
 
 /* Returns *pp and sets it to NULL: explicit ownership transfer. */
-#define steal_pointer(pp)                                                     \
-  __extension__ ({                                                            \
-    __typeof__ (*(pp)) steal_tmp_ = *(pp);                                    \
-    *(pp) = NULL;                                                             \
-    steal_tmp_;                                                               \
+#define steal_pointer(pp)                                                      \
+  __extension__({                                                              \
+    __typeof__ (*(pp)) steal_tmp_ = *(pp);                                     \
+    *(pp) = NULL;                                                              \
+    steal_tmp_;                                                                \
   })
 
 /* Allocation failures abort: there is nothing sensible to do without
@@ -62,8 +62,8 @@ int name_check (const char *what, const char *s, struct cfp_err *err);
 int parse_size (const char *s, int64_t *out);
 
 /* Reads a whole file up to `limit` bytes into a NUL-terminated buffer. */
-int read_file_limit (const char *path, size_t limit, char **out,
-                     size_t *len, struct cfp_err *err);
+int read_file_limit (const char *path, size_t limit, char **out, size_t *len,
+                     struct cfp_err *err);
 
 /* Monotonic milliseconds. */
 int64_t now_ms (void);

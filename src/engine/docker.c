@@ -66,7 +66,7 @@ curl_init_once (void)
 static int
 path_len (const char *path)
 {
-  return (int) strcspn (path, "?");
+  return (int)strcspn (path, "?");
 }
 
 static long
@@ -197,7 +197,7 @@ set_options (struct dock *d, const struct req *rq, const char *url,
     return CURLE_OK;
 
   curl_easy_setopt (c, CURLOPT_HTTPHEADER, d->json_header);
-  curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, (long) strlen (text));
+  curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, (long)strlen (text));
   return curl_easy_setopt (c, CURLOPT_POSTFIELDS, text);
 }
 
@@ -210,7 +210,7 @@ engine_down (struct dock *d, struct cfp_err *err)
 
   curl_easy_getinfo (d->curl, CURLINFO_OS_ERRNO, &os_errno);
   if (os_errno != 0)
-    cause = strerror ((int) os_errno);
+    cause = strerror ((int)os_errno);
   if (os_errno == EACCES)
     hint = "may this user open the docker socket?";
   cfp_err_set (err, CFP_E_ENGINE,
@@ -218,7 +218,7 @@ engine_down (struct dock *d, struct cfp_err *err)
                cause, hint);
 
   if (err != NULL)
-    err->sys_errno = (int) os_errno;
+    err->sys_errno = (int)os_errno;
   return -CFP_E_ENGINE;
 }
 
@@ -323,7 +323,7 @@ answer_error (struct dock *d, const struct req *rq, const struct answer *ans,
     }
 
   json_decref (j);
-  n = (int) (ans->body.len < BODY_QUOTED ? ans->body.len : BODY_QUOTED);
+  n = (int)(ans->body.len < BODY_QUOTED ? ans->body.len : BODY_QUOTED);
   while (n > 0 && strchr (" \t\r\n", ans->body.data[n - 1]) != NULL)
     n--;
   return cfp_err_set (
@@ -499,7 +499,7 @@ url_escape (const char *s)
   buf_init (&b, 0);
   for (; *s != '\0'; s++)
     {
-      unsigned char c = (unsigned char) *s;
+      unsigned char c = (unsigned char)*s;
       char e[3] = { '%', hex[c >> 4], hex[c & 15] };
 
       if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')

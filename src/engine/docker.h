@@ -49,36 +49,32 @@ int dock_network_create (struct dock *d, const char *name, json_t *labels,
                          bool internal, char **id, struct cfp_err *err);
 int dock_network_inspect (struct dock *d, const char *name, json_t **out,
                           struct cfp_err *err);
-int dock_network_remove (struct dock *d, const char *name,
-                         struct cfp_err *err);
+int dock_network_remove (struct dock *d, const char *name, struct cfp_err *err);
 int dock_volume_create (struct dock *d, const char *name, json_t *labels,
                         struct cfp_err *err);
 int dock_volume_inspect (struct dock *d, const char *name, json_t **out,
                          struct cfp_err *err);
-int dock_volume_remove (struct dock *d, const char *name,
-                        struct cfp_err *err);
+int dock_volume_remove (struct dock *d, const char *name, struct cfp_err *err);
 /* `spec` is the full ContainerCreate body; *id receives the new id. */
 int dock_container_create (struct dock *d, const char *name, json_t *spec,
                            char **id, struct cfp_err *err);
 int dock_container_inspect (struct dock *d, const char *id, json_t **out,
                             struct cfp_err *err);
-int dock_container_start (struct dock *d, const char *id,
-                          struct cfp_err *err);
+int dock_container_start (struct dock *d, const char *id, struct cfp_err *err);
 /* Stops with `timeout_s` seconds of grace; an already stopped one is 0. */
 int dock_container_stop (struct dock *d, const char *id, int timeout_s,
                          struct cfp_err *err);
 int dock_container_restart (struct dock *d, const char *id, int timeout_s,
                             struct cfp_err *err);
 /* Force-removes; anonymous volumes go with it.  A missing one is 0. */
-int dock_container_remove (struct dock *d, const char *id,
-                           struct cfp_err *err);
+int dock_container_remove (struct dock *d, const char *id, struct cfp_err *err);
 /* Lists objects whose labels match every "key=value" (or "key") in
  * `labels` (NULL-terminated).  *out is the engine's JSON array. */
 int dock_container_list (struct dock *d, const char *const *labels,
                          json_t **out, struct cfp_err *err);
-int dock_network_list (struct dock *d, const char *const *labels,
-                       json_t **out, struct cfp_err *err);
-int dock_volume_list (struct dock *d, const char *const *labels,
-                      json_t **out, struct cfp_err *err);
+int dock_network_list (struct dock *d, const char *const *labels, json_t **out,
+                       struct cfp_err *err);
+int dock_volume_list (struct dock *d, const char *const *labels, json_t **out,
+                      struct cfp_err *err);
 
 #endif

@@ -98,9 +98,9 @@ prov_report_json (const struct prov_report *r)
 
   for (size_t i = 0; i < r->n; i++)
     json_array_append_new (
-        a, json_pack ("{s:s, s:s, s:s, s:s?}", "kind", r->items[i].kind,
-                      "name", r->items[i].name, "action", r->items[i].action,
-                      "detail", r->items[i].detail));
+        a, json_pack ("{s:s, s:s, s:s, s:s?}", "kind", r->items[i].kind, "name",
+                      r->items[i].name, "action", r->items[i].action, "detail",
+                      r->items[i].detail));
   return a;
 }
 
@@ -168,9 +168,8 @@ prov_split_ref (const char *ref, char **tenant, char **stack,
   cleanup_free char *s = NULL;
 
   if (slash == NULL)
-    return cfp_err_set (err, CFP_E_USAGE,
-                        "`%.80s` is not TENANT/STACK", ref);
-  t = xstrndup (ref, (size_t) (slash - ref));
+    return cfp_err_set (err, CFP_E_USAGE, "`%.80s` is not TENANT/STACK", ref);
+  t = xstrndup (ref, (size_t)(slash - ref));
   s = xstrdup (slash + 1);
   if (name_check ("tenant", t, err) < 0 || name_check ("stack", s, err) < 0)
     return -CFP_E_INVALID;
@@ -203,7 +202,7 @@ check_overrides (struct deploy *dp, struct cfp_err *err)
       if (eq == NULL || eq == s || eq[1] == '\0')
         return cfp_err_set (err, CFP_E_USAGE,
                             "`--image %.80s`: expected SERVICE=IMAGE", s);
-      svc = xstrndup (s, (size_t) (eq - s));
+      svc = xstrndup (s, (size_t)(eq - s));
       if (compose_service (dp->model, svc) == NULL)
         return cfp_err_set (err, CFP_E_INVALID,
                             "`--image %.80s`: template `%s` has no service "
@@ -219,8 +218,7 @@ check_quota (struct deploy *dp, struct cfp_err *err)
   int count = 0;
   int rc;
 
-  rc = store_stack_count (dp->st, dp->req->tenant, dp->req->stack, &count,
-                          err);
+  rc = store_stack_count (dp->st, dp->req->tenant, dp->req->stack, &count, err);
   if (rc < 0)
     return rc;
   if (count >= dp->plan->max_stacks)
@@ -308,8 +306,8 @@ plan_service (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
 
   p->meta = tmpl_service (dp->tmpl, p->svc->name);
   p->image = xstrdup (over ? over : p->svc->image);
-  p->name = harden_container_name (dp->req->tenant, dp->req->stack,
-                                   p->svc->name);
+  p->name
+      = harden_container_name (dp->req->tenant, dp->req->stack, p->svc->name);
   p->temp_name = xasprintf ("%s_next", p->name);
   rc = inspect_image (dp, p, err);
   if (rc < 0)
@@ -333,15 +331,14 @@ find_existing (struct deploy *dp, const char *service)
   json_array_foreach (dp->existing, i, c)
   {
     json_t *labels = json_object_get (c, "Labels");
-    const char *s
-        = json_string_value (json_object_get (labels, LABEL_SERVICE));
+    const char *s = json_string_value (json_object_get (labels, LABEL_SERVICE));
 
     if (s && strcmp (s, service) == 0)
       {
         json_t *names = json_array_get (json_object_get (c, "Names"), 0);
         const char *n = json_string_value (names);
-        cleanup_free char *want = harden_container_name (
-            dp->req->tenant, dp->req->stack, service);
+        cleanup_free char *want
+            = harden_container_name (dp->req->tenant, dp->req->stack, service);
 
         if (n && strcmp (n + (n[0] == '/'), want) == 0)
           return c;
@@ -405,8 +402,8 @@ plan_all (struct deploy *dp, struct cfp_err *err)
 /* An object of the right name must carry this stack's labels: a name
  * clash with something cfp did not create is refused, never adopted. */
 static int
-check_owner (struct deploy *dp, json_t *obj, const char *what,
-             const char *name, struct cfp_err *err)
+check_owner (struct deploy *dp, json_t *obj, const char *what, const char *name,
+             struct cfp_err *err)
 {
   json_t *labels = json_object_get (obj, "Labels");
   const char *t = json_string_value (json_object_get (labels, LABEL_TENANT));
@@ -509,8 +506,7 @@ create_task (size_t i, struct dock *d, void *arg, struct cfp_err *err)
     dock_container_remove (d, name, NULL);
   rc = dock_container_create (d, name, p->spec, &p->new_id, err);
   if (rc < 0)
-    return cfp_err_wrap (err, "service `%s`: create container",
-                         p->svc->name);
+    return cfp_err_wrap (err, "service `%s`: create container", p->svc->name);
   return 0;
 }
 
@@ -627,12 +623,10 @@ report_services (struct deploy *dp)
         verb = "started";
       detail = xasprintf ("container %s, image %s, user %s%s%s%s, %.2f vCPU, "
                           "%lld MiB, %lld pids",
-                          p->name, p->image, p->user,
-                          p->user_note ? " (" : "",
+                          p->name, p->image, p->user, p->user_note ? " (" : "",
                           p->user_note ? p->user_note : "",
-                          p->user_note ? ")" : "",
-                          (double) l.nano_cpus / 1e9,
-                          (long long) (l.memory >> 20), (long long) l.pids);
+                          p->user_note ? ")" : "", (double)l.nano_cpus / 1e9,
+                          (long long)(l.memory >> 20), (long long)l.pids);
       report_add (dp->rep, "service", p->svc->name, verb, detail);
     }
 }
@@ -647,8 +641,8 @@ remove_stale (struct deploy *dp, struct cfp_err *err)
   json_array_foreach (dp->existing, i, c)
   {
     const char *id = json_string_value (json_object_get (c, "Id"));
-    const char *svc = json_string_value (json_object_get (
-        json_object_get (c, "Labels"), LABEL_SERVICE));
+    const char *svc = json_string_value (
+        json_object_get (json_object_get (c, "Labels"), LABEL_SERVICE));
     bool owned = false;
 
     for (size_t k = 0; k < dp->n; k++)
@@ -691,7 +685,7 @@ sets_json (char *const *items, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       const char *eq = strchr (items[i], '=');
-      cleanup_free char *k = xstrndup (items[i], (size_t) (eq - items[i]));
+      cleanup_free char *k = xstrndup (items[i], (size_t)(eq - items[i]));
 
       json_object_set_new (o, k, json_string (eq + 1));
     }
@@ -720,7 +714,7 @@ record (struct deploy *dp, struct cfp_err *err)
       s->container_id = xstrdup (p->new_id ? p->new_id : p->old_id);
       s->image = xstrdup (p->image);
       s->kind = xstrdup (p->meta && p->meta->kind == TMPL_BATCH ? "batch"
-                                                                 : "service");
+                                                                : "service");
       s->level = p->level;
       buf_puts (&hashes, p->hash);
     }

@@ -30,8 +30,7 @@ harden_container_name (const char *tenant, const char *stack,
 }
 
 char *
-harden_volume_name (const char *tenant, const char *stack,
-                    const char *volume)
+harden_volume_name (const char *tenant, const char *stack, const char *volume)
 {
   return xasprintf ("cfp_%s_%s_%s", tenant, stack, volume);
 }
@@ -56,7 +55,7 @@ parse_numeric_user (const char *s, long *uid, long *gid)
 {
   char *end;
 
-  if (s == NULL || !isdigit ((unsigned char) *s))
+  if (s == NULL || !isdigit ((unsigned char)*s))
     return -1;
   *uid = strtol (s, &end, 10);
   *gid = -1;
@@ -64,7 +63,7 @@ parse_numeric_user (const char *s, long *uid, long *gid)
     {
       const char *g = end + 1;
 
-      if (!isdigit ((unsigned char) *g))
+      if (!isdigit ((unsigned char)*g))
         return -1;
       *gid = strtol (g, &end, 10);
     }
@@ -101,9 +100,8 @@ requested_user (const char *service, const char *req, char **out,
 }
 
 int
-harden_user (const char *service, const char *requested,
-             const char *image_user, char **out, char **note,
-             struct cfp_err *err)
+harden_user (const char *service, const char *requested, const char *image_user,
+             char **out, char **note, struct cfp_err *err)
 {
   long uid, gid;
 
@@ -119,8 +117,8 @@ harden_user (const char *service, const char *requested,
   else if (parse_numeric_user (image_user, &uid, &gid) < 0)
     {
       if (note)
-        *note = xasprintf ("the image's user `%.64s` is not numeric",
-                           image_user);
+        *note
+            = xasprintf ("the image's user `%.64s` is not numeric", image_user);
     }
   else if (uid == 0 || gid == 0)
     {
@@ -153,7 +151,7 @@ harden_limits_for (const struct harden_ctx *c, const struct cmp_service *svc,
   unsigned total = c->total_share ? c->total_share : 1;
 
   out->nano_cpus = lower (p->nano_cpus * share / total,
-                          (int64_t) (svc->cpus * 1e9), MIN_NANO_CPUS);
+                          (int64_t)(svc->cpus * 1e9), MIN_NANO_CPUS);
   out->memory = lower (p->memory * share / total, svc->mem_limit, MIN_MEMORY);
   out->pids = lower (p->pids * share / total, svc->pids_limit, MIN_PIDS);
   out->memory_reservation = out->memory / 2;
@@ -191,7 +189,7 @@ env_json (const struct cmp_service *svc)
   for (size_t i = 0; i < svc->n_env; i++)
     if (svc->env[i].value != NULL)
       json_array_append_new (a, json_take (xasprintf ("%s=%s", svc->env[i].key,
-                                                     svc->env[i].value)));
+                                                      svc->env[i].value)));
   return a;
 }
 
@@ -215,9 +213,8 @@ labels_json (const struct harden_ctx *c, const struct cmp_service *svc,
                               "(cfp writes cfp.* and traefik.* labels itself)",
                               svc->name, k);
         }
-      json_object_set_new (l, k, json_string (svc->labels[i].value
-                                                  ? svc->labels[i].value
-                                                  : ""));
+      json_object_set_new (
+          l, k, json_string (svc->labels[i].value ? svc->labels[i].value : ""));
     }
   json_object_update (l, ours);
   json_decref (ours);
@@ -236,7 +233,8 @@ healthcheck_json (const struct cmp_healthcheck *h)
     return json_pack ("{s:[s]}", "Test", "NONE");
   j = json_pack ("{s:o}", "Test", argv_json (h->test));
   if (h->interval_ms)
-    json_object_set_new (j, "Interval", json_integer (h->interval_ms * 1000000));
+    json_object_set_new (j, "Interval",
+                         json_integer (h->interval_ms * 1000000));
   if (h->timeout_ms)
     json_object_set_new (j, "Timeout", json_integer (h->timeout_ms * 1000000));
   if (h->start_period_ms)
@@ -278,15 +276,15 @@ mounts_json (const struct harden_ctx *c, const struct cmp_service *svc,
           json_object_set_new (
               tmpfs, m->target,
               json_take (xasprintf ("rw,noexec,nosuid,nodev,size=%lld",
-                                    (long long) size)));
+                                    (long long)size)));
           continue;
         }
       cleanup_free char *vol
           = harden_volume_name (c->tenant, c->stack, m->source);
-      json_array_append_new (
-          mounts, json_pack ("{s:s, s:s, s:s, s:b}", "Type", "volume",
-                             "Source", vol, "Target", m->target, "ReadOnly",
-                             m->read_only));
+      json_array_append_new (mounts,
+                             json_pack ("{s:s, s:s, s:s, s:b}", "Type",
+                                        "volume", "Source", vol, "Target",
+                                        m->target, "ReadOnly", m->read_only));
     }
 }
 
@@ -296,8 +294,8 @@ host_config (const struct harden_ctx *c, const struct cmp_service *svc,
 {
   const struct plan *p = c->plan;
   cleanup_free char *net = harden_network_name (c->tenant, c->stack);
-  cleanup_free char *tmp = xasprintf ("rw,noexec,nosuid,nodev,size=%lld",
-                                      (long long) p->tmp_size);
+  cleanup_free char *tmp
+      = xasprintf ("rw,noexec,nosuid,nodev,size=%lld", (long long)p->tmp_size);
   cleanup_free char *retries = NULL;
   struct harden_limits lim;
   json_t *h, *mounts = json_array (), *tmpfs = json_object ();
@@ -313,26 +311,25 @@ host_config (const struct harden_ctx *c, const struct cmp_service *svc,
       "Privileged", 0, "ReadonlyRootfs", 1, "CapDrop", "ALL", "CapAdd",
       "SecurityOpt", "no-new-privileges:true", "NetworkMode", net, "IpcMode",
       "private", "Tmpfs", tmpfs, "Mounts", mounts, "Memory",
-      (json_int_t) lim.memory, "MemorySwap", (json_int_t) lim.memory,
-      "MemoryReservation", (json_int_t) lim.memory_reservation, "NanoCpus",
-      (json_int_t) lim.nano_cpus, "CpuShares",
-      (json_int_t) (lim.nano_cpus * 1024 / 1000000000LL < 2
-                        ? 2
-                        : lim.nano_cpus * 1024 / 1000000000LL),
-      "PidsLimit", (json_int_t) lim.pids, "OomScoreAdj", OOM_SCORE_ADJ,
+      (json_int_t)lim.memory, "MemorySwap", (json_int_t)lim.memory,
+      "MemoryReservation", (json_int_t)lim.memory_reservation, "NanoCpus",
+      (json_int_t)lim.nano_cpus, "CpuShares",
+      (json_int_t)(lim.nano_cpus * 1024 / 1000000000LL < 2
+                       ? 2
+                       : lim.nano_cpus * 1024 / 1000000000LL),
+      "PidsLimit", (json_int_t)lim.pids, "OomScoreAdj", OOM_SCORE_ADJ,
       "PublishAllPorts", 0, "PortBindings", "Init", 1);
   json_object_set_new (h, "LogConfig",
                        json_pack ("{s:s, s:{s:s, s:s}}", "Type", "json-file",
                                   "Config", "max-size", p->log_max_size,
                                   "max-file", retries));
-  json_object_set_new (h, "RestartPolicy",
-                       json_pack ("{s:s, s:i}", "Name",
-                                  batch ? "no" : "on-failure",
-                                  "MaximumRetryCount",
-                                  batch ? 0 : p->restart_retries));
+  json_object_set_new (
+      h, "RestartPolicy",
+      json_pack ("{s:s, s:i}", "Name", batch ? "no" : "on-failure",
+                 "MaximumRetryCount", batch ? 0 : p->restart_retries));
   json_object_set_new (h, "Ulimits",
-                       json_pack ("[{s:s, s:i, s:i}]", "Name", "nofile",
-                                  "Soft", NOFILE_SOFT, "Hard", NOFILE_HARD));
+                       json_pack ("[{s:s, s:i, s:i}]", "Name", "nofile", "Soft",
+                                  NOFILE_SOFT, "Hard", NOFILE_HARD));
   return h;
 }
 
@@ -357,10 +354,10 @@ harden_container_spec (const struct harden_ctx *c,
   rc = labels_json (c, svc, &labels, err);
   if (rc < 0)
     return rc;
-  spec = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b}", "Image",
-                    image, "User", user, "Env", env_json (svc), "Labels",
-                    labels, "ExposedPorts", exposed_ports_json (svc),
-                    "AttachStdin", 0, "Tty", 0, "OpenStdin", 0);
+  spec = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b}", "Image", image,
+                    "User", user, "Env", env_json (svc), "Labels", labels,
+                    "ExposedPorts", exposed_ports_json (svc), "AttachStdin", 0,
+                    "Tty", 0, "OpenStdin", 0);
   if (svc->command)
     json_object_set_new (spec, "Cmd", argv_json (svc->command));
   if (svc->entrypoint)
@@ -384,14 +381,13 @@ harden_spec_hash (json_t *spec, const char *image_id)
 {
   unsigned char h[16];
   char hex[33];
-  char *text = spec ? json_dumps (spec, JSON_SORT_KEYS | JSON_COMPACT)
-                    : xstrdup ("");
+  char *text
+      = spec ? json_dumps (spec, JSON_SORT_KEYS | JSON_COMPACT) : xstrdup ("");
   crypto_generichash_state st;
 
   crypto_generichash_init (&st, NULL, 0, sizeof h);
-  crypto_generichash_update (&st, (const unsigned char *) text,
-                             strlen (text));
-  crypto_generichash_update (&st, (const unsigned char *) image_id,
+  crypto_generichash_update (&st, (const unsigned char *)text, strlen (text));
+  crypto_generichash_update (&st, (const unsigned char *)image_id,
                              strlen (image_id));
   crypto_generichash_final (&st, h, sizeof h);
   free (text);

@@ -73,8 +73,7 @@ void harden_limits_for (const struct harden_ctx *c,
 int harden_container_spec (const struct harden_ctx *c,
                            const struct cmp_service *svc,
                            const struct tmpl_service *meta, const char *image,
-                           const char *user, json_t **out,
-                           struct cfp_err *err);
+                           const char *user, json_t **out, struct cfp_err *err);
 
 /* A short stable hash (hex) of a spec plus the image id, stored as the
  * cfp.spec label so that a redeploy can tell what changed. */

@@ -92,8 +92,8 @@ prov_lifecycle (struct store *st, struct dock *d, const char *tenant,
                 const char *stack, enum prov_op op, struct prov_report *rep,
                 struct cfp_err *err)
 {
-  static const char *const actions[] = { "stack.start", "stack.stop",
-                                         "stack.restart" };
+  static const char *const actions[]
+      = { "stack.start", "stack.stop", "stack.restart" };
   static const char *const verbs[] = { "started", "stopped", "restarted" };
   static const char *const names[] = { "start", "stop", "restart" };
   struct stack_row row;
@@ -165,8 +165,8 @@ remove_containers (struct dock *d, json_t *list, struct prov_report *rep,
 
   if (n == 0)
     return 0;
-  json_array_foreach (list, i, c)
-  ids[i] = json_string_value (json_object_get (c, "Id"));
+  json_array_foreach (list, i, c) ids[i]
+      = json_string_value (json_object_get (c, "Id"));
   rc = prov_parallel (d, n, remove_task, &r, errs);
   for (i = 0; i < n; i++)
     if (errs[i].code != CFP_OK)
@@ -175,7 +175,7 @@ remove_containers (struct dock *d, json_t *list, struct prov_report *rep,
         return rc;
       }
   json_array_foreach (list, i, c)
-  add_item (rep, "service", label_of (c, LABEL_SERVICE), "removed", ids[i]);
+      add_item (rep, "service", label_of (c, LABEL_SERVICE), "removed", ids[i]);
   return 0;
 }
 
@@ -183,7 +183,7 @@ static int
 remove_volumes (struct dock *d, json_t *vols, bool remove,
                 struct prov_report *rep, struct cfp_err *err)
 {
-  json_t *list = json_object_get (vols, "Volumes");
+  json_t *list = vols;
   size_t i;
   json_t *v;
 
@@ -259,8 +259,7 @@ prov_remove (struct store *st, struct dock *d, const char *tenant,
   known = rc == 0;
   rc = list_objs (d, tenant, stack, &o, err);
   if (rc == 0 && !known && json_array_size (o.containers) == 0
-      && json_array_size (o.networks) == 0
-      && json_array_size (json_object_get (o.volumes, "Volumes")) == 0)
+      && json_array_size (o.networks) == 0 && json_array_size (o.volumes) == 0)
     rc = cfp_err_set (err, CFP_E_NOTFOUND,
                       "tenant `%.64s` has no stack `%.64s`", tenant, stack);
   if (rc == 0)
@@ -273,8 +272,8 @@ prov_remove (struct store *st, struct dock *d, const char *tenant,
     rc = store_stack_delete (st, tenant, stack, err);
   if (rc != -CFP_E_NOTFOUND)
     store_event (st, "cli", tenant, stack, "stack.remove",
-                 rc == 0 ? "ok" : "failed", volumes ? "{\"volumes\":true}" : NULL,
-                 NULL);
+                 rc == 0 ? "ok" : "failed",
+                 volumes ? "{\"volumes\":true}" : NULL, NULL);
   json_decref (o.containers);
   json_decref (o.networks);
   json_decref (o.volumes);
@@ -289,22 +288,24 @@ prov_remove (struct store *st, struct dock *d, const char *tenant,
 static json_t *
 service_status (struct dock *d, const struct service_row *s)
 {
-  json_t *o = json_pack ("{s:s, s:s, s:s, s:s}", "service", s->service,
-                         "container", s->container, "image", s->image, "kind",
-                         s->kind);
+  json_t *o
+      = json_pack ("{s:s, s:s, s:s, s:s}", "service", s->service, "container",
+                   s->container, "image", s->image, "kind", s->kind);
   json_t *c = NULL, *state;
   struct cfp_err err = { 0 };
 
   if (dock_container_inspect (d, s->container_id, &c, &err) < 0)
     {
-      json_object_set_new (o, "state", json_string (
-          err.code == CFP_E_NOTFOUND ? "missing" : "unknown"));
+      json_object_set_new (
+          o, "state",
+          json_string (err.code == CFP_E_NOTFOUND ? "missing" : "unknown"));
       return o;
     }
   state = json_object_get (c, "State");
   json_object_set (o, "state", json_object_get (state, "Status"));
-  json_object_set (o, "health", json_object_get (
-                       json_object_get (state, "Health"), "Status"));
+  json_object_set (
+      o, "health",
+      json_object_get (json_object_get (state, "Health"), "Status"));
   json_object_set (o, "exit_code", json_object_get (state, "ExitCode"));
   json_object_set (o, "oom_killed", json_object_get (state, "OOMKilled"));
   json_object_set (o, "started_at", json_object_get (state, "StartedAt"));
@@ -333,9 +334,8 @@ prov_status (struct store *st, struct dock *d, const char *tenant,
   o = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "tenant",
                  row.tenant, "stack", row.name, "template", row.template_name,
                  "state", row.state, "network", row.network, "created_at",
-                 (json_int_t) row.created_at, "updated_at",
-                 (json_int_t) row.updated_at, "services", svcs, "volumes",
-                 vols);
+                 (json_int_t)row.created_at, "updated_at",
+                 (json_int_t)row.updated_at, "services", svcs, "volumes", vols);
   stack_row_free (&row);
   *out = o;
   return 0;

@@ -50,9 +50,8 @@ struct deploy_req
   const char *actor;        /* who asked, for the event */
 };
 
-int prov_deploy (struct store *st, struct dock *d,
-                 const struct deploy_req *req, struct prov_report *rep,
-                 struct cfp_err *err);
+int prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
+                 struct prov_report *rep, struct cfp_err *err);
 
 enum prov_op
 {
@@ -63,8 +62,8 @@ enum prov_op
 
 /* Starts (in depends_on order), stops or restarts every service. */
 int prov_lifecycle (struct store *st, struct dock *d, const char *tenant,
-                    const char *stack, enum prov_op op,
-                    struct prov_report *rep, struct cfp_err *err);
+                    const char *stack, enum prov_op op, struct prov_report *rep,
+                    struct cfp_err *err);
 
 /* Removes the stack's containers and network, and its volumes when
  * `volumes` is set; works from the engine's labels too, so that objects a

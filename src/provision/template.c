@@ -20,8 +20,8 @@ node_pos (struct fy_node *n, unsigned *line, unsigned *col)
   struct fy_token *t = n ? fy_node_get_scalar_token (n) : NULL;
   const struct fy_mark *m = t ? fy_token_start_mark (t) : NULL;
 
-  *line = m ? (unsigned) m->line + 1 : 0;
-  *col = m ? (unsigned) m->column + 1 : 0;
+  *line = m ? (unsigned)m->line + 1 : 0;
+  *col = m ? (unsigned)m->column + 1 : 0;
 }
 
 static int __attribute__ ((format (printf, 3, 4)))
@@ -102,7 +102,7 @@ parse_port (struct meta_ctx *c, struct fy_node *n, int *out)
   v = strtol (s, &end, 10);
   if (*s == '\0' || *end != '\0' || v < 1 || v > 65535)
     return meta_fail (c, n, "port `%s` is not in 1..65535", s);
-  *out = (int) v;
+  *out = (int)v;
   return 0;
 }
 
@@ -114,9 +114,8 @@ parse_expose (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
   void *it = NULL;
 
   if (v == NULL || fy_node_get_type (v) != FYNT_SEQUENCE)
-    return meta_fail (c, key, "service `%s`: `expose` must be a list",
-                      s->name);
-  s->expose = xcalloc ((size_t) fy_node_sequence_item_count (v) + 1,
+    return meta_fail (c, key, "service `%s`: `expose` must be a list", s->name);
+  s->expose = xcalloc ((size_t)fy_node_sequence_item_count (v) + 1,
                        sizeof *s->expose);
   while ((item = fy_node_sequence_iterate (v, &it)) != NULL)
     if (parse_port (c, item, &s->expose[s->n_expose++]) < 0)
@@ -150,7 +149,7 @@ parse_share (struct meta_ctx *c, struct fy_node *k, struct fy_node *v,
 
   if (vs == NULL || *vs == '\0' || *end != '\0' || n < 1 || n > 100)
     return meta_fail (c, k, "service `%s`: share must be in 1..100", s->name);
-  s->share = (unsigned) n;
+  s->share = (unsigned)n;
   return 0;
 }
 
@@ -207,8 +206,8 @@ parse_volume (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
 
 /* Iterates a mapping section, growing `*arr` by `size` bytes per entry and
  * handing each entry to `fn`. */
-typedef int (*entry_fn) (struct meta_ctx *, struct fy_node *,
-                         struct fy_node *, void *);
+typedef int (*entry_fn) (struct meta_ctx *, struct fy_node *, struct fy_node *,
+                         void *);
 
 static int
 parse_section (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
@@ -222,11 +221,11 @@ parse_section (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
   if (fy_node_mapping_item_count (v) > TMPL_MAX_PARAMS)
     return meta_fail (c, key, "`%s` has more than %d entries", scalar (key),
                       TMPL_MAX_PARAMS);
-  *arr = xcalloc ((size_t) fy_node_mapping_item_count (v) + 1, size);
+  *arr = xcalloc ((size_t)fy_node_mapping_item_count (v) + 1, size);
   while ((pair = fy_node_mapping_iterate (v, &it)) != NULL)
     {
       struct fy_node *k = fy_node_pair_key (pair);
-      void *slot = (char *) *arr + size * (*n)++;
+      void *slot = (char *)*arr + size * (*n)++;
 
       if (scalar (k) == NULL
           || (!name_is_dns_label (scalar (k))
@@ -248,7 +247,7 @@ parse_secrets (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
 
   if (v == NULL || fy_node_get_type (v) != FYNT_SEQUENCE)
     return meta_fail (c, key, "`secrets` must be a list");
-  t->secrets = xcalloc ((size_t) fy_node_sequence_item_count (v) + 1,
+  t->secrets = xcalloc ((size_t)fy_node_sequence_item_count (v) + 1,
                         sizeof *t->secrets);
   while ((item = fy_node_sequence_iterate (v, &it)) != NULL)
     {
@@ -272,14 +271,14 @@ parse_top (struct meta_ctx *c, struct fy_node *k, struct fy_node *v,
   if (strcmp (ks, "secrets") == 0)
     return parse_secrets (c, k, v, t);
   if (strcmp (ks, "parameters") == 0)
-    return parse_section (c, k, v, (void **) &t->params, &t->n_params,
-                          sizeof *t->params, (entry_fn) parse_param);
+    return parse_section (c, k, v, (void **)&t->params, &t->n_params,
+                          sizeof *t->params, (entry_fn)parse_param);
   if (strcmp (ks, "services") == 0)
-    return parse_section (c, k, v, (void **) &t->services, &t->n_services,
-                          sizeof *t->services, (entry_fn) parse_service);
+    return parse_section (c, k, v, (void **)&t->services, &t->n_services,
+                          sizeof *t->services, (entry_fn)parse_service);
   if (strcmp (ks, "volumes") == 0)
-    return parse_section (c, k, v, (void **) &t->volumes, &t->n_volumes,
-                          sizeof *t->volumes, (entry_fn) parse_volume);
+    return parse_section (c, k, v, (void **)&t->volumes, &t->n_volumes,
+                          sizeof *t->volumes, (entry_fn)parse_volume);
   return meta_fail (c, k, "unknown key `%s`", ks);
 }
 
@@ -304,8 +303,7 @@ parse_meta (const char *name, const char *text, size_t len, struct tmpl *t,
     rc = cfp_err_set (err, CFP_E_INVALID,
                       "template `%s`: template.yml must be a mapping", name);
   while (rc == 0 && (pair = fy_node_mapping_iterate (root, &it)) != NULL)
-    rc = parse_top (&c, fy_node_pair_key (pair), fy_node_pair_value (pair),
-                    t);
+    rc = parse_top (&c, fy_node_pair_key (pair), fy_node_pair_value (pair), t);
   fy_document_destroy (doc);
   if (rc == 0 && (t->name == NULL || strcmp (t->name, name) != 0))
     rc = cfp_err_set (err, CFP_E_INVALID,
@@ -375,13 +373,16 @@ tmpl_load (const char *dir, const char *name, struct tmpl **out,
   t = xcalloc (1, sizeof *t);
   rc = find_file (dir, name, "template.yml", &meta, &len, &t->origin, err);
   if (rc == -CFP_E_NOTFOUND)
-    rc = not_found (dir, name, err);
+    {
+      tmpl_free (t);
+      return not_found (dir, name, err);
+    }
   if (rc == 0)
     rc = parse_meta (name, meta, len, t, err);
   if (rc == 0)
     rc = find_file (dir, name, "compose.yml", &t->compose, &t->compose_len,
                     &origin2, err);
-  if (rc == -CFP_E_NOTFOUND && t->compose == NULL)
+  if (rc == -CFP_E_NOTFOUND)
     rc = cfp_err_set (err, CFP_E_INVALID,
                       "template `%s`: compose.yml is missing", name);
   if (rc < 0)
@@ -427,7 +428,7 @@ tmpl_free (struct tmpl *t)
 static int
 cmp_str (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 static void
@@ -467,7 +468,7 @@ tmpl_list (const char *dir, char ***out, struct cfp_err *err)
     closedir (d);
   qsort (names, n, sizeof *names, cmp_str);
   *out = names;
-  (void) err;
+  (void)err;
   return 0;
 }
 
@@ -510,7 +511,7 @@ unknown_param (const struct tmpl *t, const char *set, size_t len,
     buf_printf (&b, "%s%s", i ? ", " : "", t->params[i].name);
   rc = cfp_err_set (err, CFP_E_INVALID,
                     "template `%s` has no parameter `%.*s` (parameters: %s)",
-                    t->name, (int) (len > 80 ? 80 : len), set,
+                    t->name, (int)(len > 80 ? 80 : len), set,
                     b.data ? b.data : "none");
   buf_free (&b);
   return rc;
@@ -534,9 +535,9 @@ build_params (const struct tmpl *t, char *const *sets, size_t n_sets,
       if (eq == NULL || eq == sets[i])
         return cfp_err_set (err, CFP_E_INVALID,
                             "`--set %.80s`: expected KEY=VALUE", sets[i]);
-      p = find_param (t, sets[i], (size_t) (eq - sets[i]));
+      p = find_param (t, sets[i], (size_t)(eq - sets[i]));
       if (p == NULL)
-        return unknown_param (t, sets[i], (size_t) (eq - sets[i]), err);
+        return unknown_param (t, sets[i], (size_t)(eq - sets[i]), err);
       free (params[p - t->params].value);
       params[p - t->params].value = xstrdup (eq + 1);
     }

@@ -56,7 +56,7 @@ static const char *const migrations[] = {
   "  detail TEXT);",
 };
 
-#define N_MIGRATIONS ((int) (sizeof migrations / sizeof migrations[0]))
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int
 store_schema_latest (void)
@@ -221,7 +221,7 @@ write_key (const char *dir, struct cfp_err *err)
   randombytes_buf (key, sizeof key);
   n = write (fd, key, sizeof key);
   sodium_memzero (key, sizeof key);
-  if (n != (ssize_t) sizeof key || fsync (fd) < 0)
+  if (n != (ssize_t)sizeof key || fsync (fd) < 0)
     {
       int e = n < 0 ? errno : EIO;
       close (fd);
@@ -259,8 +259,8 @@ store_init (const char *dir, struct cfp_err *err)
   if (sodium_init () < 0)
     return cfp_err_set (err, CFP_E_FAIL, "libsodium failed to initialise");
   if (mkdir (dir, 0700) < 0 && errno != EEXIST)
-    return cfp_err_sys (err, CFP_E_STATE, errno,
-                        "create state directory `%s`", dir);
+    return cfp_err_sys (err, CFP_E_STATE, errno, "create state directory `%s`",
+                        dir);
   rc = refuse_existing (dir, err);
   if (rc < 0)
     return rc;
@@ -299,8 +299,8 @@ store_event (struct store *st, const char *actor, const char *tenant,
   sqlite3_bind_text (q, 4, action, -1, SQLITE_STATIC);
   sqlite3_bind_text (q, 5, result, -1, SQLITE_STATIC);
   sqlite3_bind_text (q, 6, detail, -1, SQLITE_STATIC);
-  rc = sqlite3_step (q) == SQLITE_DONE ? 0 : store_fail (st, "record event",
-                                                         err);
+  rc = sqlite3_step (q) == SQLITE_DONE ? 0
+                                       : store_fail (st, "record event", err);
   sqlite3_finalize (q);
   return rc;
 }

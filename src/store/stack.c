@@ -8,7 +8,7 @@ col_dup (sqlite3_stmt *q, int i)
 {
   const unsigned char *s = sqlite3_column_text (q, i);
 
-  return xstrdup (s ? (const char *) s : "");
+  return xstrdup (s ? (const char *)s : "");
 }
 
 void
@@ -87,8 +87,8 @@ read_services (struct store *st, struct stack_row *r, struct cfp_err *err)
     {
       struct service_row *s;
 
-      r->services = xrealloc (r->services,
-                              (r->n_services + 1) * sizeof *r->services);
+      r->services
+          = xrealloc (r->services, (r->n_services + 1) * sizeof *r->services);
       s = &r->services[r->n_services++];
       s->service = col_dup (q, 0);
       s->container = col_dup (q, 1);
@@ -116,8 +116,8 @@ read_volumes (struct store *st, struct stack_row *r, struct cfp_err *err)
   sqlite3_bind_int64 (q, 1, r->id);
   while ((rc = sqlite3_step (q)) == SQLITE_ROW)
     {
-      r->volumes = xrealloc (r->volumes,
-                             (r->n_volumes + 1) * sizeof *r->volumes);
+      r->volumes
+          = xrealloc (r->volumes, (r->n_volumes + 1) * sizeof *r->volumes);
       r->volumes[r->n_volumes++] = col_dup (q, 0);
     }
   sqlite3_finalize (q);
@@ -164,13 +164,12 @@ store_stack_get (struct store *st, const char *tenant, const char *name,
 }
 
 int
-store_stack_list (struct store *st, const char *tenant,
-                  struct stack_row **out, size_t *n, struct cfp_err *err)
+store_stack_list (struct store *st, const char *tenant, struct stack_row **out,
+                  size_t *n, struct cfp_err *err)
 {
-  cleanup_free char *sql
-      = xasprintf ("%s WHERE (?1 IS NULL OR t.name = ?1)"
-                   " ORDER BY t.name, s.name",
-                   stack_select);
+  cleanup_free char *sql = xasprintf ("%s WHERE (?1 IS NULL OR t.name = ?1)"
+                                      " ORDER BY t.name, s.name",
+                                      stack_select);
   struct stack_row *rows = NULL;
   size_t count = 0;
   sqlite3_stmt *q;
@@ -286,8 +285,7 @@ put_service (struct store *st, int64_t id, const struct service_row *s,
 }
 
 static int
-put_volume (struct store *st, int64_t id, const char *vol,
-            struct cfp_err *err)
+put_volume (struct store *st, int64_t id, const char *vol, struct cfp_err *err)
 {
   sqlite3_stmt *q;
   int rc;
@@ -312,16 +310,21 @@ put_children (struct store *st, int64_t id, const struct stack_row *r,
   sqlite3_stmt *q;
   int rc;
 
-  rc = store_prepare (st,
-                      "DELETE FROM stack_services WHERE stack_id = ?1;",
-                      &q, "replace stack services", err);
-  if (rc < 0)
-    return rc;
-  sqlite3_bind_int64 (q, 1, id);
-  rc = sqlite3_step (q);
-  sqlite3_finalize (q);
-  if (rc != SQLITE_DONE)
-    return store_fail (st, "replace stack services", err);
+  static const char *const clear[]
+      = { "DELETE FROM stack_services WHERE stack_id = ?",
+          "DELETE FROM stack_volumes WHERE stack_id = ?" };
+
+  for (size_t i = 0; i < 2; i++)
+    {
+      rc = store_prepare (st, clear[i], &q, "replace stack children", err);
+      if (rc < 0)
+        return rc;
+      sqlite3_bind_int64 (q, 1, id);
+      rc = sqlite3_step (q);
+      sqlite3_finalize (q);
+      if (rc != SQLITE_DONE)
+        return store_fail (st, "replace stack children", err);
+    }
   for (size_t i = 0; i < r->n_services; i++)
     if (put_service (st, id, &r->services[i], err) < 0)
       return -CFP_E_STATE;

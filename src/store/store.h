@@ -61,8 +61,8 @@ struct tenant_row
   int n_stacks;
 };
 
-int store_tenant_create (struct store *st, const char *name,
-                         const char *plan, struct cfp_err *err);
+int store_tenant_create (struct store *st, const char *name, const char *plan,
+                         struct cfp_err *err);
 int store_tenant_get (struct store *st, const char *name,
                       struct tenant_row *out, struct cfp_err *err);
 int store_tenant_list (struct store *st, struct tenant_row **out, size_t *n,
@@ -109,8 +109,8 @@ int store_stack_get (struct store *st, const char *tenant, const char *name,
 int store_stack_list (struct store *st, const char *tenant,
                       struct stack_row **out, size_t *n, struct cfp_err *err);
 /* Number of the tenant's stacks other than `except` (may be NULL). */
-int store_stack_count (struct store *st, const char *tenant,
-                       const char *except, int *out, struct cfp_err *err);
+int store_stack_count (struct store *st, const char *tenant, const char *except,
+                       int *out, struct cfp_err *err);
 /* Inserts or replaces the stack with its services and volumes, in one
  * transaction. */
 int store_stack_put (struct store *st, const struct stack_row *row,
@@ -118,8 +118,8 @@ int store_stack_put (struct store *st, const struct stack_row *row,
 int store_stack_set_state (struct store *st, const char *tenant,
                            const char *name, const char *state,
                            struct cfp_err *err);
-int store_stack_delete (struct store *st, const char *tenant,
-                        const char *name, struct cfp_err *err);
+int store_stack_delete (struct store *st, const char *tenant, const char *name,
+                        struct cfp_err *err);
 
 /* ---- events ---- */
 

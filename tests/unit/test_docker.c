@@ -36,7 +36,7 @@ labels (void)
 static char *
 unique_name (const char *kind)
 {
-  return xasprintf ("cfp-unit-%s-%ld", kind, (long) getpid ());
+  return xasprintf ("cfp-unit-%s-%ld", kind, (long)getpid ());
 }
 
 /* True when `list` holds an element whose `key` equals `value`. */
@@ -136,7 +136,7 @@ fake_serve (void *arg)
   while (got < sizeof req - 1
          && (n = read (c, req + got, sizeof req - 1 - got)) > 0)
     {
-      got += (size_t) n;
+      got += (size_t)n;
       req[got] = '\0';
       if (strstr (req, "\r\n\r\n") != NULL)
         break;
@@ -158,7 +158,7 @@ fake_start (struct fake *f, const char *reply)
   memcpy (sa.sun_path, f->path, sizeof f->path);
   f->fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   assert_true (f->fd >= 0);
-  assert_int_equal (bind (f->fd, (struct sockaddr *) &sa, sizeof sa), 0);
+  assert_int_equal (bind (f->fd, (struct sockaddr *)&sa, sizeof sa), 0);
   assert_int_equal (listen (f->fd, 4), 0);
 
   f->reply = reply;
@@ -204,7 +204,7 @@ test_socket_missing (void **state)
   struct dock *d = NULL;
   int rc;
 
-  (void) state;
+  (void)state;
   rc = dock_open (&d, "/nonexistent/cfp/docker.sock", 0, &err);
   printf ("  message: %s\n", err.msg);
   assert_int_equal (rc, -CFP_E_ENGINE);
@@ -222,7 +222,7 @@ test_docker_host (void **state)
   struct dock *d = NULL;
   int rc;
 
-  (void) state;
+  (void)state;
   setenv ("DOCKER_HOST", "unix:///nonexistent/cfp/env.sock", 1);
   rc = dock_open (&d, NULL, 0, &err);
   unsetenv ("DOCKER_HOST");
@@ -246,7 +246,7 @@ test_socket_refused (void **state)
   struct fake f;
   int rc;
 
-  (void) state;
+  (void)state;
   fake_start (&f, NULL);
   close (f.fd);
   f.fd = -1;
@@ -266,7 +266,7 @@ test_timeout (void **state)
   struct fake f;
   int rc;
 
-  (void) state;
+  (void)state;
   fake_start (&f, NULL);
   rc = dock_open (&d, f.path, 1000, &err);
   fake_stop (&f);
@@ -285,7 +285,7 @@ test_old_engine (void **state)
   struct fake f;
   int rc;
 
-  (void) state;
+  (void)state;
   fake_start (&f, reply);
   rc = dock_open (&d, f.path, 5000, &err);
   fake_stop (&f);
@@ -303,7 +303,7 @@ test_new_engine (void **state)
   struct fake f;
   int rc;
 
-  (void) state;
+  (void)state;
   fake_start (&f, reply);
   rc = dock_open (&d, f.path, 5000, &err);
   fake_stop (&f);
@@ -320,7 +320,7 @@ dup_worker (void *arg)
   long ok = 0;
 
   if (dock_dup (arg, &d, &err) < 0)
-    return (void *) ok;
+    return (void *)ok;
   for (int i = 0; i < 20; i++)
     {
       json_t *v = NULL;
@@ -331,7 +331,7 @@ dup_worker (void *arg)
       json_decref (v);
     }
   dock_close (d);
-  return (void *) ok;
+  return (void *)ok;
 }
 
 static void
@@ -345,7 +345,7 @@ test_dup_threads (void **state)
   for (int i = 0; i < 4; i++)
     {
       assert_int_equal (pthread_join (t[i], &ok), 0);
-      assert_int_equal ((long) ok, 20);
+      assert_int_equal ((long)ok, 20);
     }
 }
 

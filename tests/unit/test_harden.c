@@ -18,7 +18,7 @@ test_user_rules (void **state)
   struct cfp_err err = { 0 };
   char *u = NULL, *note = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (harden_user ("s", NULL, "10001", &u, &note, &err), 0);
   assert_string_equal (u, "10001:10001"); /* never gid 0 */
   assert_null (note);
@@ -74,12 +74,11 @@ test_spec_is_hardened (void **state)
   struct harden_ctx c = { "acme", "bot", "test-agent", NULL, 1 };
   json_t *spec, *h;
 
-  (void) state;
+  (void)state;
   assert_int_equal (plan_find ("starter", &plan, &err), 0);
   c.plan = plan;
-  assert_int_equal (harden_container_spec (&c, &s->services[0],
-                                           &t->services[0], "img", "1:1",
-                                           &spec, &err),
+  assert_int_equal (harden_container_spec (&c, &s->services[0], &t->services[0],
+                                           "img", "1:1", &spec, &err),
                     0);
   h = json_object_get (spec, "HostConfig");
   assert_true (json_is_true (json_object_get (h, "ReadonlyRootfs")));
@@ -95,10 +94,9 @@ test_spec_is_hardened (void **state)
   assert_string_equal (json_string_value (json_object_get (h, "NetworkMode")),
                        "cfp_acme_bot");
   assert_int_equal (json_object_size (json_object_get (h, "PortBindings")), 0);
-  assert_string_equal (
-      json_string_value (json_object_get (
-          json_object_get (spec, "Labels"), LABEL_TENANT)),
-      "acme");
+  assert_string_equal (json_string_value (json_object_get (
+                           json_object_get (spec, "Labels"), LABEL_TENANT)),
+                       "acme");
   json_decref (spec);
   compose_free (s);
   tmpl_free (t);
@@ -114,7 +112,7 @@ test_share_split (void **state)
   struct harden_ctx c = { "a", "b", "base-llm", NULL, 3 };
   struct harden_limits l1, l2;
 
-  (void) state;
+  (void)state;
   assert_int_equal (plan_find ("business", &plan, &err), 0);
   c.plan = plan;
   harden_limits_for (&c, compose_service (s, "litellm"),
@@ -135,7 +133,7 @@ test_unknown_template_lists_known (void **state)
   struct cfp_err err = { 0 };
   struct tmpl *t = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (tmpl_load (NULL, "nope", &t, &err), -CFP_E_NOTFOUND);
   assert_non_null (strstr (err.msg, "base-llm, openclaw-agent"));
 }
@@ -146,7 +144,7 @@ test_all_builtin_templates_render (void **state)
   const char *names[]
       = { "test-agent", "openclaw-agent", "telegram-bot", "base-llm" };
 
-  (void) state;
+  (void)state;
   for (size_t i = 0; i < 4; i++)
     {
       struct tmpl *t;

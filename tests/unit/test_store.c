@@ -27,7 +27,7 @@ fresh_dir (void)
 static void
 remove_dir (char *dir)
 {
-  char *cmd = xasprintf ("rm -rf '%s/..'", dir);
+  char *cmd = xasprintf ("rm -rf '%.*s'", (int)(strrchr (dir, '/') - dir), dir);
 
   assert_int_equal (system (cmd), 0);
   free (cmd);
@@ -42,7 +42,7 @@ test_init_refuses_existing (void **state)
   struct stat sb;
   char *key = xasprintf ("%s/" STORE_KEY_FILE, dir);
 
-  (void) state;
+  (void)state;
   assert_int_equal (store_init (dir, &err), 0);
   assert_int_equal (stat (key, &sb), 0);
   assert_int_equal (sb.st_mode & 0777, 0600);
@@ -59,7 +59,7 @@ test_open_uninitialised (void **state)
   struct cfp_err err = { 0 };
   struct store *st = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (store_open ("/nonexistent/cfp", &st, &err), -CFP_E_STATE);
   assert_non_null (strstr (err.msg, "not initialised"));
   assert_null (st);
@@ -72,7 +72,7 @@ test_migrations_reach_latest (void **state)
   struct cfp_err err = { 0 };
   struct store *st;
 
-  (void) state;
+  (void)state;
   assert_int_equal (store_init (dir, &err), 0);
   assert_int_equal (store_open (dir, &st, &err), 0);
   assert_int_equal (store_schema_version (st), store_schema_latest ());
@@ -97,7 +97,7 @@ test_tenants_and_stacks (void **state)
   char *vols[] = { s_vol };
   int count;
 
-  (void) state;
+  (void)state;
   assert_int_equal (store_init (dir, &err), 0);
   assert_int_equal (store_open (dir, &st, &err), 0);
   assert_int_equal (store_tenant_create (st, "a", "team", &err), 0);

@@ -15,10 +15,10 @@ test_err_wrap_reads_outermost_first (void **state)
 {
   struct cfp_err err = { 0 };
 
-  (void) state;
-  assert_int_equal (cfp_err_set (&err, CFP_E_ENGINE, "no such image `%s`",
-                                 "x:1"),
-                    -CFP_E_ENGINE);
+  (void)state;
+  assert_int_equal (
+      cfp_err_set (&err, CFP_E_ENGINE, "no such image `%s`", "x:1"),
+      -CFP_E_ENGINE);
   assert_int_equal (cfp_err_wrap (&err, "deploy `%s`", "a/b"), -CFP_E_ENGINE);
   assert_string_equal (err.msg, "deploy `a/b`: no such image `x:1`");
 }
@@ -29,7 +29,7 @@ test_err_wrap_truncates_safely (void **state)
   struct cfp_err err = { 0 };
   char big[2000];
 
-  (void) state;
+  (void)state;
   memset (big, 'x', sizeof big - 1);
   big[sizeof big - 1] = '\0';
   cfp_err_set (&err, CFP_E_FAIL, "%s", big);
@@ -44,7 +44,7 @@ test_buf_limit (void **state)
 {
   struct buf b;
 
-  (void) state;
+  (void)state;
   buf_init (&b, 8);
   assert_int_equal (buf_puts (&b, "12345678"), 0);
   assert_int_equal (buf_puts (&b, "9"), -1);
@@ -56,7 +56,7 @@ test_buf_limit (void **state)
 static void
 test_dns_labels (void **state)
 {
-  (void) state;
+  (void)state;
   assert_true (name_is_dns_label ("acme"));
   assert_true (name_is_dns_label ("a-1"));
   assert_true (name_is_dns_label ("0"));
@@ -78,7 +78,7 @@ test_parse_size (void **state)
 {
   int64_t v;
 
-  (void) state;
+  (void)state;
   assert_int_equal (parse_size ("512m", &v), 0);
   assert_int_equal (v, 512LL << 20);
   assert_int_equal (parse_size ("1G", &v), 0);
