@@ -32,7 +32,8 @@ struct cmp_pos
 struct cmp_kv
 {
   char *key;
-  char *value; /* NULL for a list entry "KEY" with no '=' */
+  char *value; /* environment: NULL for "KEY" (list) or "KEY:" (map) with
+                  no value; labels: "" then */
 };
 
 enum cmp_mount_type
@@ -66,8 +67,9 @@ struct cmp_service
   char *name;
   struct cmp_pos pos;
   char *image;
-  char **command;    /* NULL-terminated argv, NULL when unset */
-  char **entrypoint; /* NULL-terminated argv, NULL when unset */
+  char **command;    /* NULL-terminated argv, NULL when unset; set but
+                        empty ("" or []) is { NULL } */
+  char **entrypoint; /* as command */
   struct cmp_kv *env;
   size_t n_env;
   struct cmp_kv *labels;

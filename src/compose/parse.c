@@ -138,8 +138,10 @@ fail (struct pctx *c, struct fy_node *n, const char *fmt, ...)
   return rc;
 }
 
-/* The node's text as written, for messages: never the interpolated
- * value, which may hold a secret parameter. */
+/* The node's text as written, for messages.  Free-form values are shown
+ * this way, never interpolated, since a parameter may be a secret; only
+ * names and paths (volume names, mount targets, variable names) appear
+ * after interpolation. */
 static const char *
 raw (struct pctx *c, struct fy_node *n)
 {
@@ -1366,13 +1368,9 @@ static const struct field service_fields[] = {
   { "mem_reservation", res_memory, NULL },
   { "cpus", lim_cpus, NULL },
   { "pids_limit", lim_pids, NULL },
-  { "ports", NULL,
-    "cfp never publishes ports on the host; list container "
-    "ports under `expose` for ingress" },
-  { "networks", NULL, "cfp puts every service on the stack's own network" },
-  { "network_mode", NULL,
-    "cfp puts every service on the stack's own "
-    "network" },
+  { "ports", NULL, "cfp never publishes host ports; use `expose`" },
+  { "networks", NULL, "cfp puts every service on the stack's network" },
+  { "network_mode", NULL, "cfp puts every service on the stack's network" },
   { "build", NULL, "cfp deploys prebuilt images only" },
   { "env_file", NULL, "cfp reads no files from the host; use `environment`" },
   { "container_name", NULL, "cfp names containers itself" },

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "core/log.h"
 #include "core/util.h"
 
 #define CONNECT_TIMEOUT_MS 3000L
@@ -365,6 +366,7 @@ request (struct dock *d, const struct req *rq, json_t **resp, long *status,
          struct cfp_err *err)
 {
   struct answer ans;
+  int64_t t0 = now_ms ();
   int rc;
 
   if (resp != NULL)
@@ -374,6 +376,9 @@ request (struct dock *d, const struct req *rq, json_t **resp, long *status,
   rc = perform (d, rq, &ans, err);
   if (rc < 0)
     return rc;
+  /* The path names objects, never secret values; the body is not logged. */
+  log_debug ("op=engine-request method=%s path=%s status=%ld ms=%lld",
+             rq->method, rq->path, ans.status, (long long)(now_ms () - t0));
 
   if (status != NULL)
     *status = ans.status;

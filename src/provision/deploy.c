@@ -374,6 +374,24 @@ list_existing (struct deploy *dp, struct cfp_err *err)
   return dock_container_list (dp->d, labels, &dp->existing, err);
 }
 
+/* The host's CPU count and memory, from the engine's own view. */
+static int
+host_limits (struct deploy *dp, struct cfp_err *err)
+{
+  json_t *info = NULL;
+  int rc;
+
+  rc = dock_request (dp->d, "GET", "/info", NULL, &info, NULL, err);
+  if (rc < 0)
+    return cfp_err_wrap (err, "read engine info");
+  dp->hctx.host_nano_cpus
+      = json_integer_value (json_object_get (info, "NCPU")) * 1000000000LL;
+  dp->hctx.host_memory
+      = json_integer_value (json_object_get (info, "MemTotal"));
+  json_decref (info);
+  return 0;
+}
+
 static int
 plan_all (struct deploy *dp, struct cfp_err *err)
 {
@@ -387,6 +405,8 @@ plan_all (struct deploy *dp, struct cfp_err *err)
       dp->hctx.total_share += dp->tmpl->services[i].share;
     }
   rc = list_existing (dp, err);
+  if (rc == 0)
+    rc = host_limits (dp, err);
   for (size_t i = 0; rc == 0 && i < dp->n; i++)
     {
       rc = plan_service (dp, &dp->svcs[i], err);
@@ -791,8 +811,10 @@ prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
   rc = load_inputs (&dp, err);
   if (rc == 0)
     {
-      dp.hctx = (struct harden_ctx){ req->tenant, req->stack, dp.tmpl->name,
-                                     dp.plan, 0 };
+      dp.hctx = (struct harden_ctx){ .tenant = req->tenant,
+                                     .stack = req->stack,
+                                     .template_name = dp.tmpl->name,
+                                     .plan = dp.plan };
       rc = plan_all (&dp, err);
     }
   if (rc == 0)

@@ -149,10 +149,15 @@ harden_limits_for (const struct harden_ctx *c, const struct cmp_service *svc,
   const struct plan *p = c->plan;
   unsigned share = meta ? meta->share : 1;
   unsigned total = c->total_share ? c->total_share : 1;
+  int64_t cpus = p->nano_cpus, mem = p->memory;
 
-  out->nano_cpus = lower (p->nano_cpus * share / total,
-                          (int64_t)(svc->cpus * 1e9), MIN_NANO_CPUS);
-  out->memory = lower (p->memory * share / total, svc->mem_limit, MIN_MEMORY);
+  if (c->host_nano_cpus > 0 && cpus > c->host_nano_cpus)
+    cpus = c->host_nano_cpus;
+  if (c->host_memory > 0 && mem > c->host_memory)
+    mem = c->host_memory;
+  out->nano_cpus
+      = lower (cpus * share / total, (int64_t)(svc->cpus * 1e9), MIN_NANO_CPUS);
+  out->memory = lower (mem * share / total, svc->mem_limit, MIN_MEMORY);
   out->pids = lower (p->pids * share / total, svc->pids_limit, MIN_PIDS);
   out->memory_reservation = out->memory / 2;
   if (svc->mem_reservation > 0 && svc->mem_reservation < out->memory)

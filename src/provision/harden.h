@@ -33,6 +33,10 @@ struct harden_ctx
   const char *template_name;
   const struct plan *plan;
   unsigned total_share; /* sum of the services' shares */
+  /* What the engine's host has (0: unknown).  A plan larger than the host
+   * is capped to it: the engine refuses CPU limits above its CPU count. */
+  int64_t host_nano_cpus;
+  int64_t host_memory;
 };
 
 /* Limits one service gets: its share of the plan's per-stack envelope,

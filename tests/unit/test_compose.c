@@ -1,9 +1,11 @@
 /* Unit tests for src/compose: parser, model and interpolation. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka.h needs the four headers above first. */
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,7 +484,7 @@ test_unknown_service_key (void **state)
              "    ports:\n"
              "      - \"80:80\"\n",
              "compose.yml:4:5: service `web`: unknown key `ports`: cfp never "
-             "publishes ports");
+             "publishes host ports");
   parse_err ("services:\n"
              "  web:\n"
              "    image: x\n"

@@ -71,7 +71,10 @@ test_spec_is_hardened (void **state)
   struct cfp_err err = { 0 };
   struct tmpl *t;
   struct cmp_stack *s = render ("test-agent", &t);
-  struct harden_ctx c = { "acme", "bot", "test-agent", NULL, 1 };
+  struct harden_ctx c = { .tenant = "acme",
+                          .stack = "bot",
+                          .template_name = "test-agent",
+                          .total_share = 1 };
   json_t *spec, *h;
 
   (void)state;
@@ -109,7 +112,9 @@ test_share_split (void **state)
   struct cfp_err err = { 0 };
   struct tmpl *t;
   struct cmp_stack *s = render ("base-llm", &t);
-  struct harden_ctx c = { "a", "b", "base-llm", NULL, 3 };
+  struct harden_ctx c = {
+    .tenant = "a", .stack = "b", .template_name = "base-llm", .total_share = 3
+  };
   struct harden_limits l1, l2;
 
   (void)state;
@@ -123,6 +128,33 @@ test_share_split (void **state)
   assert_true (l1.nano_cpus + l2.nano_cpus <= plan->nano_cpus);
   assert_true (l1.pids + l2.pids <= plan->pids);
   assert_true (l2.memory > l1.memory);
+  compose_free (s);
+  tmpl_free (t);
+}
+
+/* A plan larger than the host is capped to the host: the engine refuses a
+ * CPU limit above its CPU count. */
+static void
+test_plan_capped_to_host (void **state)
+{
+  const struct plan *plan;
+  struct cfp_err err = { 0 };
+  struct tmpl *t;
+  struct cmp_stack *s = render ("test-agent", &t);
+  struct harden_ctx c = { .tenant = "a",
+                          .stack = "b",
+                          .template_name = "test-agent",
+                          .total_share = 1,
+                          .host_nano_cpus = 2000000000LL,
+                          .host_memory = 1LL << 30 };
+  struct harden_limits l;
+
+  (void)state;
+  assert_int_equal (plan_find ("sovereign", &plan, &err), 0);
+  c.plan = plan;
+  harden_limits_for (&c, &s->services[0], &t->services[0], &l);
+  assert_int_equal (l.nano_cpus, 2000000000LL);
+  assert_int_equal (l.memory, 1LL << 30);
   compose_free (s);
   tmpl_free (t);
 }
@@ -163,6 +195,7 @@ main (void)
     cmocka_unit_test (test_user_rules),
     cmocka_unit_test (test_spec_is_hardened),
     cmocka_unit_test (test_share_split),
+    cmocka_unit_test (test_plan_capped_to_host),
     cmocka_unit_test (test_unknown_template_lists_known),
     cmocka_unit_test (test_all_builtin_templates_render),
   };
