@@ -806,8 +806,12 @@ prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
              struct prov_report *rep, struct cfp_err *err)
 {
   struct deploy dp = { .st = st, .d = d, .req = req, .rep = rep };
+  int lock = -1;
   int rc;
 
+  rc = prov_lock_tenant (st, req->tenant, &lock, err);
+  if (rc < 0)
+    return cfp_err_wrap (err, "deploy `%.64s/%.64s`", req->tenant, req->stack);
   rc = load_inputs (&dp, err);
   if (rc == 0)
     {
@@ -831,5 +835,6 @@ prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
   if (rc < 0)
     cfp_err_wrap (err, "deploy `%s/%s`", req->tenant, req->stack);
   deploy_free (&dp);
+  prov_unlock (lock);
   return rc;
 }

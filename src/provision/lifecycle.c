@@ -98,11 +98,18 @@ prov_lifecycle (struct store *st, struct dock *d, const char *tenant,
   static const char *const names[] = { "start", "stop", "restart" };
   struct stack_row row;
   struct life l = { &row, op, NULL };
+  int lock = -1;
   int rc;
 
-  rc = store_stack_get (st, tenant, stack, &row, err);
+  rc = prov_lock_tenant (st, tenant, &lock, err);
   if (rc < 0)
     return rc;
+  rc = store_stack_get (st, tenant, stack, &row, err);
+  if (rc < 0)
+    {
+      prov_unlock (lock);
+      return rc;
+    }
   if (op == PROV_STOP || op == PROV_RESTART)
     {
       l.op = PROV_STOP;
@@ -122,6 +129,7 @@ prov_lifecycle (struct store *st, struct dock *d, const char *tenant,
   store_event (st, "cli", tenant, stack, actions[op], rc == 0 ? "ok" : "failed",
                NULL, NULL);
   stack_row_free (&row);
+  prov_unlock (lock);
   if (rc < 0)
     return cfp_err_wrap (err, "%s `%s/%s`", names[op], tenant, stack);
   return 0;
@@ -251,11 +259,18 @@ prov_remove (struct store *st, struct dock *d, const char *tenant,
   struct engine_objs o = { 0 };
   struct stack_row row = { 0 };
   bool known;
+  int lock = -1;
   int rc;
 
+  rc = prov_lock_tenant (st, tenant, &lock, err);
+  if (rc < 0)
+    return rc;
   rc = store_stack_get (st, tenant, stack, &row, err);
   if (rc < 0 && rc != -CFP_E_NOTFOUND)
-    return rc;
+    {
+      prov_unlock (lock);
+      return rc;
+    }
   known = rc == 0;
   rc = list_objs (d, tenant, stack, &o, err);
   if (rc == 0 && !known && json_array_size (o.containers) == 0
@@ -278,6 +293,7 @@ prov_remove (struct store *st, struct dock *d, const char *tenant,
   json_decref (o.networks);
   json_decref (o.volumes);
   stack_row_free (&row);
+  prov_unlock (lock);
   if (rc < 0)
     return cfp_err_wrap (err, "remove `%s/%s`", tenant, stack);
   return 0;

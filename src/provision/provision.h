@@ -76,6 +76,15 @@ int prov_remove (struct store *st, struct dock *d, const char *tenant,
 int prov_status (struct store *st, struct dock *d, const char *tenant,
                  const char *stack, json_t **out, struct cfp_err *err);
 
+/* Serialises every change to one tenant's stacks across cfp processes:
+ * an exclusive flock on <state>/locks/TENANT.lock, waited for at most
+ * PROV_LOCK_WAIT_S seconds.  Without it two deploys could both pass the
+ * plan's stack count.  Returns the descriptor to pass to prov_unlock(). */
+#define PROV_LOCK_WAIT_S 60
+int prov_lock_tenant (struct store *st, const char *tenant, int *fd,
+                      struct cfp_err *err);
+void prov_unlock (int fd);
+
 /* Splits "TENANT/STACK"; both parts must be DNS labels. */
 int prov_split_ref (const char *ref, char **tenant, char **stack,
                     struct cfp_err *err);

@@ -95,6 +95,23 @@ check "redeploying an existing stack at the limit is allowed" test "$RC" -eq 0
 "$CFP" stack rm "$T/one" --volumes >/dev/null
 "$CFP" stack rm "$T/two" --volumes >/dev/null
 
+# Two deploys at once for a tenant with one slot left: exactly one wins.
+"$CFP" deploy test-agent --tenant "$T" --name one >/dev/null 2>&1
+"$CFP" deploy test-agent --tenant "$T" --name race1 >"$E2E_STATE/r1" 2>&1 &
+p1=$!
+"$CFP" deploy test-agent --tenant "$T" --name race2 >"$E2E_STATE/r2" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+WHY="exit codes $r1 and $r2: $(cat "$E2E_STATE/r1" "$E2E_STATE/r2" | tr '\n' ' ')"
+check "concurrent deploys cannot both pass the stack count" \
+  test "$(printf '%s\n' "$r1" "$r2" | sort | tr '\n' ' ')" = "0 5 "
+check "the losing deploy left nothing behind" \
+  test "$(sqlite3 "$CFP_STATE_DIR/cfp.db" 'SELECT count(*) FROM stacks') $(docker ps -aq --filter "label=cfp.tenant=$T" | wc -l)" = "2 2"
+"$CFP" stack rm "$T/one" --volumes >/dev/null
+"$CFP" stack rm "$T/race1" --volumes >/dev/null 2>&1
+"$CFP" stack rm "$T/race2" --volumes >/dev/null 2>&1
+
 expect "rm of an unknown stack" 3 "tenant \`$T\` has no stack \`ghost\`" -- \
   stack rm "$T/ghost"
 expect "a stack reference without a slash" 2 '`justone` is not TENANT/STACK' -- \
