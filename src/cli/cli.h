@@ -57,6 +57,10 @@ int cli_fail (struct cli *cli, int rc);
 /* Prints JSON (pretty, sorted) to stdout and takes the reference. */
 void cli_print_json (json_t *j);
 
+/* Progress line of a deploy or lifecycle command (prov_report.on_item). */
+struct prov_item;
+void cli_print_item (void *ud, const struct prov_item *item);
+
 /* Formats unix seconds as UTC "YYYY-MM-DD HH:MM". */
 void cli_time (long long t, char *buf, size_t size);
 

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/util.h"
+#include "provision/provision.h"
 
 int
 cli_common_opt (struct cli *cli, int opt, const char *usage)
@@ -118,4 +119,13 @@ cli_time (long long t, char *buf, size_t size)
 
   gmtime_r (&tt, &tm);
   strftime (buf, size, "%Y-%m-%d %H:%M", &tm);
+}
+
+void
+cli_print_item (void *ud, const struct prov_item *it)
+{
+  (void)ud;
+  printf ("%-8s %-14s %-9s%s%s\n", it->kind, it->name, it->action,
+          it->detail ? " " : "", it->detail ? it->detail : "");
+  fflush (stdout);
 }

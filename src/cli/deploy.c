@@ -40,15 +40,6 @@ struct deploy_args
   char *images[MAX_ARGS];
 };
 
-static void
-print_item (void *ud, const struct prov_item *it)
-{
-  (void)ud;
-  printf ("%-8s %-14s %-9s%s%s\n", it->kind, it->name, it->action,
-          it->detail ? " " : "", it->detail ? it->detail : "");
-  fflush (stdout);
-}
-
 static int
 add_arg (struct cli *cli, char **arr, size_t *n, const char *what)
 {
@@ -111,7 +102,7 @@ cmd_deploy (struct cli *cli, int argc, char **argv)
   a.req.template_dir = tdir;
   a.req.actor = "cli";
   if (!cli->json)
-    rep.on_item = print_item;
+    rep.on_item = cli_print_item;
   rc = cli_open_store (cli, &st);
   if (rc == 0)
     rc = cli_open_engine (cli, &d);

@@ -22,15 +22,6 @@ enum
   OPT_VOLUMES,
 };
 
-static void
-print_item (void *ud, const struct prov_item *it)
-{
-  (void)ud;
-  printf ("%-8s %-14s %-9s%s%s\n", it->kind, it->name, it->action,
-          it->detail ? " " : "", it->detail ? it->detail : "");
-  fflush (stdout);
-}
-
 static int
 stack_ls (struct cli *cli, struct store *st, const char *tenant)
 {
@@ -127,7 +118,7 @@ stack_op (struct cli *cli, struct store *st, const char *sub, const char *ref,
   if (rc < 0)
     return rc;
   if (!cli->json)
-    rep.on_item = print_item;
+    rep.on_item = cli_print_item;
   if (strcmp (sub, "status") == 0)
     rc = prov_status (st, d, tenant, stack, &status, &cli->err);
   else if (strcmp (sub, "rm") == 0)

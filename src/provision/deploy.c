@@ -56,107 +56,6 @@ struct deploy
   json_t *existing; /* the stack's containers as the engine lists them */
 };
 
-/* ---- report ---- */
-
-static void
-report_add (struct prov_report *r, const char *kind, const char *name,
-            const char *action, const char *detail)
-{
-  struct prov_item *it;
-
-  r->items = xrealloc (r->items, (r->n + 1) * sizeof *r->items);
-  it = &r->items[r->n++];
-  it->kind = xstrdup (kind);
-  it->name = xstrdup (name);
-  it->action = xstrdup (action);
-  it->detail = detail ? xstrdup (detail) : NULL;
-  if (strcmp (action, "unchanged") != 0)
-    r->changed = true;
-  if (r->on_item)
-    r->on_item (r->ud, it);
-}
-
-void
-prov_report_free (struct prov_report *r)
-{
-  for (size_t i = 0; i < r->n; i++)
-    {
-      free (r->items[i].kind);
-      free (r->items[i].name);
-      free (r->items[i].action);
-      free (r->items[i].detail);
-    }
-  free (r->items);
-  r->items = NULL;
-  r->n = 0;
-}
-
-json_t *
-prov_report_json (const struct prov_report *r)
-{
-  json_t *a = json_array ();
-
-  for (size_t i = 0; i < r->n; i++)
-    json_array_append_new (
-        a, json_pack ("{s:s, s:s, s:s, s:s?}", "kind", r->items[i].kind, "name",
-                      r->items[i].name, "action", r->items[i].action, "detail",
-                      r->items[i].detail));
-  return a;
-}
-
-/* ---- parallel runner ---- */
-
-struct worker
-{
-  size_t i;
-  struct dock *d;
-  prov_task fn;
-  void *arg;
-  struct cfp_err *err;
-  int rc;
-};
-
-static void *
-worker_main (void *p)
-{
-  struct worker *w = p;
-
-  w->rc = w->fn (w->i, w->d, w->arg, w->err);
-  return NULL;
-}
-
-int
-prov_parallel (struct dock *d, size_t n, prov_task fn, void *arg,
-               struct cfp_err *errs)
-{
-  cleanup_free struct worker *w = NULL;
-  cleanup_free pthread_t *th = NULL;
-  int first = 0;
-
-  if (n == 1)
-    return fn (0, d, arg, &errs[0]);
-  w = xcalloc (n, sizeof *w);
-  th = xcalloc (n, sizeof *th);
-  for (size_t i = 0; i < n; i++)
-    {
-      w[i] = (struct worker){ i, NULL, fn, arg, &errs[i], 0 };
-      w[i].rc = dock_dup (d, &w[i].d, &errs[i]);
-      if (w[i].rc == 0 && pthread_create (&th[i], NULL, worker_main, &w[i]))
-        w[i].rc = cfp_err_set (&errs[i], CFP_E_FAIL, "cannot start a thread");
-      else if (w[i].rc < 0)
-        th[i] = 0;
-    }
-  for (size_t i = 0; i < n; i++)
-    {
-      if (w[i].d != NULL && th[i])
-        pthread_join (th[i], NULL);
-      dock_close (w[i].d);
-      if (w[i].rc < 0 && first == 0)
-        first = w[i].rc;
-    }
-  return first;
-}
-
 /* ---- inputs ---- */
 
 int
@@ -452,7 +351,7 @@ ensure_network (struct deploy *dp, struct cfp_err *err)
       rc = check_owner (dp, net, "network", dp->network, err);
       json_decref (net);
       if (rc == 0)
-        report_add (dp->rep, "network", dp->network, "unchanged", NULL);
+        prov_report_add (dp->rep, "network", dp->network, "unchanged", NULL);
       return rc;
     }
   if (rc != -CFP_E_NOTFOUND)
@@ -463,7 +362,7 @@ ensure_network (struct deploy *dp, struct cfp_err *err)
   if (rc < 0)
     return cfp_err_wrap (err, "create network `%s`", dp->network);
   dp->network_created = true;
-  report_add (dp->rep, "network", dp->network, "created", "bridge");
+  prov_report_add (dp->rep, "network", dp->network, "created", "bridge");
   return 0;
 }
 
@@ -481,7 +380,7 @@ ensure_volume (struct deploy *dp, size_t i, struct cfp_err *err)
       rc = check_owner (dp, vol, "volume", dp->volumes[i], err);
       json_decref (vol);
       if (rc == 0)
-        report_add (dp->rep, "volume", name, "unchanged", dp->volumes[i]);
+        prov_report_add (dp->rep, "volume", name, "unchanged", dp->volumes[i]);
       return rc;
     }
   if (rc != -CFP_E_NOTFOUND)
@@ -493,7 +392,7 @@ ensure_volume (struct deploy *dp, size_t i, struct cfp_err *err)
   if (rc < 0)
     return cfp_err_wrap (err, "create volume `%s`", dp->volumes[i]);
   dp->volume_created[i] = true;
-  report_add (dp->rep, "volume", name, "created", dp->volumes[i]);
+  prov_report_add (dp->rep, "volume", name, "created", dp->volumes[i]);
   return 0;
 }
 
@@ -535,16 +434,7 @@ create_task (size_t i, struct dock *d, void *arg, struct cfp_err *err)
 static int
 create_all (struct deploy *dp, struct cfp_err *err)
 {
-  cleanup_free struct cfp_err *errs = xcalloc (dp->n, sizeof *errs);
-  int rc = prov_parallel (dp->d, dp->n, create_task, dp, errs);
-
-  for (size_t i = 0; rc < 0 && i < dp->n; i++)
-    if (errs[i].code != CFP_OK)
-      {
-        *err = errs[i];
-        break;
-      }
-  return rc;
+  return prov_parallel (dp->d, dp->n, create_task, dp, err);
 }
 
 static int
@@ -602,7 +492,6 @@ static int
 start_all (struct deploy *dp, struct cfp_err *err)
 {
   cleanup_free size_t *idx = xcalloc (dp->n, sizeof *idx);
-  cleanup_free struct cfp_err *errs = xcalloc (dp->n, sizeof *errs);
   struct start_arg sa = { dp, idx };
 
   for (int level = 0; level <= COMPOSE_MAX_SERVICES; level++)
@@ -615,13 +504,9 @@ start_all (struct deploy *dp, struct cfp_err *err)
           idx[k++] = i;
       if (k == 0)
         continue;
-      rc = prov_parallel (dp->d, k, start_task, &sa, errs);
-      for (size_t i = 0; rc < 0 && i < k; i++)
-        if (errs[i].code != CFP_OK)
-          {
-            *err = errs[i];
-            return rc;
-          }
+      rc = prov_parallel (dp->d, k, start_task, &sa, err);
+      if (rc < 0)
+        return rc;
     }
   return 0;
 }
@@ -647,7 +532,7 @@ report_services (struct deploy *dp)
                           p->user_note ? p->user_note : "",
                           p->user_note ? ")" : "", (double)l.nano_cpus / 1e9,
                           (long long)(l.memory >> 20), (long long)l.pids);
-      report_add (dp->rep, "service", p->svc->name, verb, detail);
+      prov_report_add (dp->rep, "service", p->svc->name, verb, detail);
     }
 }
 
@@ -675,7 +560,7 @@ remove_stale (struct deploy *dp, struct cfp_err *err)
       return cfp_err_wrap (err, "remove stale container of service `%s`",
                            svc ? svc : "?");
     if (svc && compose_service (dp->model, svc) == NULL)
-      report_add (dp->rep, "service", svc, "removed", NULL);
+      prov_report_add (dp->rep, "service", svc, "removed", NULL);
   }
   return 0;
 }

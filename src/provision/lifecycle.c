@@ -42,7 +42,6 @@ run_levels (struct dock *d, struct life *l, struct cfp_err *err)
 {
   size_t n = l->row->n_services;
   cleanup_free size_t *idx = xcalloc (n + 1, sizeof *idx);
-  cleanup_free struct cfp_err *errs = xcalloc (n + 1, sizeof *errs);
   int top = 0;
 
   l->idx = idx;
@@ -59,32 +58,11 @@ run_levels (struct dock *d, struct life *l, struct cfp_err *err)
           idx[m++] = i;
       if (m == 0)
         continue;
-      rc = prov_parallel (d, m, life_task, l, errs);
-      for (size_t i = 0; rc < 0 && i < m; i++)
-        if (errs[i].code != CFP_OK)
-          {
-            *err = errs[i];
-            return rc;
-          }
+      rc = prov_parallel (d, m, life_task, l, err);
+      if (rc < 0)
+        return rc;
     }
   return 0;
-}
-
-static void
-add_item (struct prov_report *rep, const char *kind, const char *name,
-          const char *action, const char *detail)
-{
-  struct prov_item *it;
-
-  rep->items = xrealloc (rep->items, (rep->n + 1) * sizeof *rep->items);
-  it = &rep->items[rep->n++];
-  it->kind = xstrdup (kind);
-  it->name = xstrdup (name);
-  it->action = xstrdup (action);
-  it->detail = detail ? xstrdup (detail) : NULL;
-  rep->changed = true;
-  if (rep->on_item)
-    rep->on_item (rep->ud, it);
 }
 
 int
@@ -124,8 +102,8 @@ prov_lifecycle (struct store *st, struct dock *d, const char *tenant,
     rc = store_stack_set_state (st, tenant, stack,
                                 op == PROV_STOP ? "stopped" : "running", err);
   for (size_t i = 0; rc == 0 && i < row.n_services; i++)
-    add_item (rep, "service", row.services[i].service, verbs[op],
-              row.services[i].container);
+    prov_report_add (rep, "service", row.services[i].service, verbs[op],
+                     row.services[i].container);
   store_event (st, "cli", tenant, stack, actions[op], rc == 0 ? "ok" : "failed",
                NULL, NULL);
   stack_row_free (&row);
@@ -165,7 +143,6 @@ remove_containers (struct dock *d, json_t *list, struct prov_report *rep,
 {
   size_t n = json_array_size (list);
   cleanup_free const char **ids = xcalloc (n + 1, sizeof *ids);
-  cleanup_free struct cfp_err *errs = xcalloc (n + 1, sizeof *errs);
   struct removal r = { ids };
   size_t i;
   json_t *c;
@@ -175,15 +152,11 @@ remove_containers (struct dock *d, json_t *list, struct prov_report *rep,
     return 0;
   json_array_foreach (list, i, c) ids[i]
       = json_string_value (json_object_get (c, "Id"));
-  rc = prov_parallel (d, n, remove_task, &r, errs);
-  for (i = 0; i < n; i++)
-    if (errs[i].code != CFP_OK)
-      {
-        *err = errs[i];
-        return rc;
-      }
-  json_array_foreach (list, i, c)
-      add_item (rep, "service", label_of (c, LABEL_SERVICE), "removed", ids[i]);
+  rc = prov_parallel (d, n, remove_task, &r, err);
+  if (rc < 0)
+    return rc;
+  json_array_foreach (list, i, c) prov_report_add (
+      rep, "service", label_of (c, LABEL_SERVICE), "removed", ids[i]);
   return 0;
 }
 
@@ -201,12 +174,14 @@ remove_volumes (struct dock *d, json_t *vols, bool remove,
 
     if (!remove)
       {
-        add_item (rep, "volume", label_of (v, "cfp.volume"), "kept", name);
+        prov_report_add (rep, "volume", label_of (v, "cfp.volume"), "kept",
+                         name);
         continue;
       }
     if (dock_volume_remove (d, name, err) < 0)
       return cfp_err_wrap (err, "remove volume `%s`", name);
-    add_item (rep, "volume", label_of (v, "cfp.volume"), "removed", name);
+    prov_report_add (rep, "volume", label_of (v, "cfp.volume"), "removed",
+                     name);
   }
   return 0;
 }
@@ -246,7 +221,7 @@ remove_networks (struct dock *d, json_t *nets, struct prov_report *rep,
 
     if (dock_network_remove (d, name, err) < 0)
       return cfp_err_wrap (err, "remove network `%s`", name);
-    add_item (rep, "network", name, "removed", NULL);
+    prov_report_add (rep, "network", name, "removed", NULL);
   }
   return 0;
 }

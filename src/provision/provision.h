@@ -34,6 +34,9 @@ struct prov_report
   void *ud;
 };
 
+/* Records an item and calls on_item; "unchanged" does not set changed. */
+void prov_report_add (struct prov_report *r, const char *kind, const char *name,
+                      const char *action, const char *detail);
 void prov_report_free (struct prov_report *r);
 json_t *prov_report_json (const struct prov_report *r);
 
@@ -89,12 +92,12 @@ void prov_unlock (int fd);
 int prov_split_ref (const char *ref, char **tenant, char **stack,
                     struct cfp_err *err);
 
-/* Runs fn(i, dock, arg) for i in [0, n) on up to n threads, each with its
- * own engine client; returns the first failure's code (its message in
- * errs[i]).  n == 1 runs inline. */
+/* Runs fn(i, dock, arg) for i in [0, n) on n threads, each with its own
+ * engine client, and waits for all; returns the first failure by index,
+ * with its message in *err.  n == 1 runs inline. */
 typedef int (*prov_task) (size_t i, struct dock *d, void *arg,
                           struct cfp_err *err);
 int prov_parallel (struct dock *d, size_t n, prov_task fn, void *arg,
-                   struct cfp_err *errs);
+                   struct cfp_err *err);
 
 #endif
