@@ -103,6 +103,7 @@ cmd_deploy (struct cli *cli, int argc, char **argv)
   a.req.actor = "cli";
   if (!cli->json)
     rep.on_item = cli_print_item;
+  prov_catch_signals ();
   rc = cli_open_store (cli, &st);
   if (rc == 0)
     rc = cli_open_engine (cli, &d);

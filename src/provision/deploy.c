@@ -676,11 +676,17 @@ converge (struct deploy *dp, struct cfp_err *err)
   int rc = ensure_storage (dp, err);
 
   if (rc == 0)
+    rc = prov_check_stop (err);
+  if (rc == 0)
     rc = create_all (dp, err);
+  if (rc == 0)
+    rc = prov_check_stop (err);
   if (rc == 0)
     rc = swap_replaced (dp, err);
   if (rc == 0)
     rc = remove_stale (dp, err);
+  /* Past the swap the old containers are gone: finishing is the only way
+   * to leave a working stack, so a stop request is not honoured here. */
   if (rc == 0)
     rc = start_all (dp, err);
   return rc;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -61,4 +62,35 @@ prov_unlock (int fd)
 {
   if (fd >= 0)
     close (fd);
+}
+
+/* Set from a signal handler; read between the steps of a deploy. */
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal (int sig)
+{
+  stop_requested = sig;
+}
+
+void
+prov_catch_signals (void)
+{
+  struct sigaction sa = { 0 };
+
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+}
+
+int
+prov_check_stop (struct cfp_err *err)
+{
+  if (stop_requested == 0)
+    return 0;
+  return cfp_err_set (err, CFP_E_FAIL, "interrupted by signal %d",
+                      (int)stop_requested);
 }

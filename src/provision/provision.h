@@ -88,6 +88,13 @@ int prov_lock_tenant (struct store *st, const char *tenant, int *fd,
                       struct cfp_err *err);
 void prov_unlock (int fd);
 
+/* Makes SIGINT, SIGTERM and SIGHUP request a clean stop instead of
+ * killing the process: a deploy checks between its steps and, when asked
+ * to stop, removes what it created and fails with "interrupted". */
+void prov_catch_signals (void);
+/* 0, or an "interrupted" error once a caught signal has arrived. */
+int prov_check_stop (struct cfp_err *err);
+
 /* Splits "TENANT/STACK"; both parts must be DNS labels. */
 int prov_split_ref (const char *ref, char **tenant, char **stack,
                     struct cfp_err *err);

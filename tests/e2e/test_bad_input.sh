@@ -112,6 +112,26 @@ check "the losing deploy left nothing behind" \
 "$CFP" stack rm "$T/race1" --volumes >/dev/null 2>&1
 "$CFP" stack rm "$T/race2" --volumes >/dev/null 2>&1
 
+# An interrupted deploy is all or nothing, wherever the signal lands.
+partial=
+for delay in 0.02 0.08 0.15 0.25; do
+  "$CFP" deploy test-agent --tenant "$T" --name sig >/dev/null 2>&1 &
+  p=$!
+  sleep "$delay"
+  kill -INT "$p" 2>/dev/null
+  wait "$p"
+  rc=$?
+  n=$(engine_objects "$T" | wc -l)
+  db=$(sqlite3 "$CFP_STATE_DIR/cfp.db" "SELECT count(*) FROM stacks")
+  if ! { [[ $rc -eq 0 && $n -eq 3 && $db -eq 1 ]] \
+    || [[ $rc -ne 0 && $n -eq 0 && $db -eq 0 ]]; }; then
+    partial+="delay $delay: exit $rc, $n objects, $db rows; "
+  fi
+  "$CFP" stack rm "$T/sig" --volumes >/dev/null 2>&1
+done
+WHY=$partial
+check "an interrupted deploy leaves all or nothing" test -z "$partial"
+
 expect "rm of an unknown stack" 3 "tenant \`$T\` has no stack \`ghost\`" -- \
   stack rm "$T/ghost"
 expect "a stack reference without a slash" 2 '`justone` is not TENANT/STACK' -- \
