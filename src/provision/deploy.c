@@ -26,7 +26,9 @@ struct svc_plan
   char *user;
   char *user_note;
   char *name;      /* final container name */
-  char *temp_name; /* name while the old container still runs */
+  char *temp_name; /* the new container's name until the swap */
+  char *prev_name; /* the old container's name from the swap on */
+  bool swapped;    /* old renamed to prev_name, new to name */
   json_t *spec;
   char *hash;
   char *old_id; /* the existing container, if any */
@@ -48,8 +50,8 @@ struct deploy
   struct cmp_stack *model;
   struct harden_ctx hctx;
   char *network;
-  bool network_created;
-  char **volumes; /* engine names, one per model volume */
+  char *network_id; /* set when this run created the network */
+  char **volumes;   /* engine names, one per model volume */
   bool *volume_created;
   struct svc_plan *svcs;
   size_t n;
@@ -208,6 +210,7 @@ plan_service (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
   p->name
       = harden_container_name (dp->req->tenant, dp->req->stack, p->svc->name);
   p->temp_name = xasprintf ("%s_next", p->name);
+  p->prev_name = xasprintf ("%s_prev", p->name);
   rc = inspect_image (dp, p, err);
   if (rc < 0)
     return rc;
@@ -357,11 +360,11 @@ ensure_network (struct deploy *dp, struct cfp_err *err)
   if (rc != -CFP_E_NOTFOUND)
     return cfp_err_wrap (err, "inspect network `%s`", dp->network);
   labels = harden_labels (&dp->hctx, NULL);
-  rc = dock_network_create (dp->d, dp->network, labels, false, NULL, err);
+  rc = dock_network_create (dp->d, dp->network, labels, false, &dp->network_id,
+                            err);
   json_decref (labels);
   if (rc < 0)
     return cfp_err_wrap (err, "create network `%s`", dp->network);
-  dp->network_created = true;
   prov_report_add (dp->rep, "network", dp->network, "created", "bridge");
   return 0;
 }
@@ -438,28 +441,51 @@ create_all (struct deploy *dp, struct cfp_err *err)
 }
 
 static int
+rename_container (struct dock *d, const char *id, const char *name,
+                  struct cfp_err *err)
+{
+  cleanup_free char *path
+      = xasprintf ("/containers/%s/rename?name=%s", id, name);
+
+  return dock_request (d, "POST", path, NULL, NULL, NULL, err);
+}
+
+/* Puts each replacement in place of its old container.  The old one is
+ * stopped and renamed aside, not removed: until the new stack has started
+ * and is recorded, a rollback can put it back. */
+static int
 swap_replaced (struct deploy *dp, struct cfp_err *err)
 {
   for (size_t i = 0; i < dp->n; i++)
     {
       struct svc_plan *p = &dp->svcs[i];
-      cleanup_free char *path = NULL;
-      cleanup_free char *q = NULL;
-      int rc;
+      int rc = 0;
 
       if (p->op != OP_REPLACE)
         continue;
-      rc = dock_container_remove (dp->d, p->old_id, err);
+      dock_container_remove (dp->d, p->prev_name, NULL); /* a leftover */
+      if (p->old_running)
+        rc = dock_container_stop (dp->d, p->old_id, PROV_STOP_GRACE_S, err);
+      if (rc == 0)
+        rc = rename_container (dp->d, p->old_id, p->prev_name, err);
+      if (rc == 0)
+        p->swapped = true;
+      if (rc == 0)
+        rc = rename_container (dp->d, p->new_id, p->name, err);
       if (rc < 0)
-        return cfp_err_wrap (err, "service `%s`: remove old container",
-                             p->svc->name);
-      path = xasprintf ("/containers/%s/rename?name=%s", p->new_id, p->name);
-      rc = dock_request (dp->d, "POST", path, NULL, NULL, NULL, err);
-      if (rc < 0)
-        return cfp_err_wrap (err, "service `%s`: rename container",
+        return cfp_err_wrap (err, "service `%s`: swap in the new container",
                              p->svc->name);
     }
   return 0;
+}
+
+/* After success: the old containers have served their purpose. */
+static void
+remove_replaced (struct deploy *dp)
+{
+  for (size_t i = 0; i < dp->n; i++)
+    if (dp->svcs[i].op == OP_REPLACE && dp->svcs[i].old_id)
+      dock_container_remove (dp->d, dp->svcs[i].old_id, NULL);
 }
 
 struct start_arg
@@ -536,9 +562,11 @@ report_services (struct deploy *dp)
     }
 }
 
-/* Containers of this stack that no current service owns. */
-static int
-remove_stale (struct deploy *dp, struct cfp_err *err)
+/* Removes containers of this stack that no current service owns: services
+ * the template dropped, and leftovers of a deploy that crashed.  Best
+ * effort after success: what fails to go now goes at the next deploy. */
+static void
+remove_stale (struct deploy *dp)
 {
   size_t i;
   json_t *c;
@@ -554,31 +582,48 @@ remove_stale (struct deploy *dp, struct cfp_err *err)
       owned = owned
               || (dp->svcs[k].old_id && strcmp (dp->svcs[k].old_id, id) == 0)
               || (dp->svcs[k].new_id && strcmp (dp->svcs[k].new_id, id) == 0);
-    if (owned || id == NULL)
+    if (owned || id == NULL || dock_container_remove (dp->d, id, NULL) < 0)
       continue;
-    if (dock_container_remove (dp->d, id, err) < 0)
-      return cfp_err_wrap (err, "remove stale container of service `%s`",
-                           svc ? svc : "?");
     if (svc && compose_service (dp->model, svc) == NULL)
       prov_report_add (dp->rep, "service", svc, "removed", NULL);
   }
-  return 0;
 }
 
 /* ---- rollback and record ---- */
 
-/* Removes what this run created; what was there before stays. */
+/* Removes what this run created and puts back what it had swapped out:
+ * what was there before stays as it was. */
 static void
 rollback (struct deploy *dp)
 {
   for (size_t i = 0; i < dp->n; i++)
-    if (dp->svcs[i].new_id)
-      dock_container_remove (dp->d, dp->svcs[i].new_id, NULL);
+    {
+      struct svc_plan *p = &dp->svcs[i];
+
+      if (p->new_id)
+        dock_container_remove (dp->d, p->new_id, NULL);
+      if (p->swapped)
+        {
+          rename_container (dp->d, p->old_id, p->name, NULL);
+          if (p->old_running)
+            dock_container_start (dp->d, p->old_id, NULL);
+        }
+      if (p->new_id || p->swapped)
+        prov_report_add (dp->rep, "service", p->svc->name, "rolled-back",
+                         p->swapped ? "the previous container is back" : NULL);
+    }
   for (size_t i = 0; dp->volumes && i < dp->model->n_volumes; i++)
     if (dp->volume_created[i])
-      dock_volume_remove (dp->d, dp->volumes[i], NULL);
-  if (dp->network_created)
-    dock_network_remove (dp->d, dp->network, NULL);
+      {
+        dock_volume_remove (dp->d, dp->volumes[i], NULL);
+        prov_report_add (dp->rep, "volume", dp->model->volumes[i].name,
+                         "rolled-back", dp->volumes[i]);
+      }
+  if (dp->network_id)
+    {
+      dock_network_remove (dp->d, dp->network_id, NULL);
+      prov_report_add (dp->rep, "network", dp->network, "rolled-back", NULL);
+    }
 }
 
 static char *
@@ -654,6 +699,7 @@ deploy_free (struct deploy *dp)
       free (p->user_note);
       free (p->name);
       free (p->temp_name);
+      free (p->prev_name);
       json_decref (p->spec);
       free (p->hash);
       free (p->old_id);
@@ -665,6 +711,7 @@ deploy_free (struct deploy *dp)
   free (dp->volume_created);
   free (dp->svcs);
   free (dp->network);
+  free (dp->network_id);
   json_decref (dp->existing);
   compose_free (dp->model);
   tmpl_free (dp->tmpl);
@@ -684,9 +731,7 @@ converge (struct deploy *dp, struct cfp_err *err)
   if (rc == 0)
     rc = swap_replaced (dp, err);
   if (rc == 0)
-    rc = remove_stale (dp, err);
-  /* Past the swap the old containers are gone: finishing is the only way
-   * to leave a working stack, so a stop request is not honoured here. */
+    rc = prov_check_stop (err);
   if (rc == 0)
     rc = start_all (dp, err);
   return rc;
@@ -715,9 +760,12 @@ prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
   if (rc == 0)
     rc = converge (&dp, err);
   if (rc == 0)
+    rc = record (&dp, err);
+  if (rc == 0)
     {
       report_services (&dp);
-      rc = record (&dp, err);
+      remove_replaced (&dp);
+      remove_stale (&dp);
     }
   if (rc < 0 && dp.model != NULL)
     rollback (&dp);

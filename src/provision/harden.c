@@ -44,8 +44,12 @@ harden_labels (const struct harden_ctx *c, const char *service)
   json_object_set_new (l, LABEL_TENANT, json_string (c->tenant));
   json_object_set_new (l, LABEL_STACK, json_string (c->stack));
   json_object_set_new (l, LABEL_TEMPLATE, json_string (c->template_name));
-  if (service != NULL)
-    json_object_set_new (l, LABEL_SERVICE, json_string (service));
+  if (service == NULL)
+    return l;
+  json_object_set_new (l, LABEL_SERVICE, json_string (service));
+  /* A container inherits its image's labels: without this, an image could
+   * bring its own traefik.* routing.  Ingress sets its own labels later. */
+  json_object_set_new (l, "traefik.enable", json_string ("false"));
   return l;
 }
 

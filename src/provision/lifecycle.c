@@ -4,9 +4,6 @@
 #include "provision/harden.h"
 #include "provision/provision.h"
 
-/* Grace given to a service on stop before the engine kills it. */
-#define STOP_GRACE_S 10
-
 struct life
 {
   struct stack_row *row;
@@ -22,7 +19,7 @@ life_task (size_t i, struct dock *d, void *arg, struct cfp_err *err)
   int rc;
 
   if (l->op == PROV_STOP)
-    rc = dock_container_stop (d, s->container_id, STOP_GRACE_S, err);
+    rc = dock_container_stop (d, s->container_id, PROV_STOP_GRACE_S, err);
   else
     rc = dock_container_start (d, s->container_id, err);
   if (rc == -CFP_E_NOTFOUND)
@@ -218,8 +215,10 @@ remove_networks (struct dock *d, json_t *nets, struct prov_report *rep,
   json_array_foreach (nets, i, n)
   {
     const char *name = json_string_value (json_object_get (n, "Name"));
+    const char *id = json_string_value (json_object_get (n, "Id"));
 
-    if (dock_network_remove (d, name, err) < 0)
+    /* By id: names of networks need not be unique on the engine. */
+    if (dock_network_remove (d, id ? id : name, err) < 0)
       return cfp_err_wrap (err, "remove network `%s`", name);
     prov_report_add (rep, "network", name, "removed", NULL);
   }

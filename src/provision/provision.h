@@ -56,6 +56,9 @@ struct deploy_req
 int prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
                  struct prov_report *rep, struct cfp_err *err);
 
+/* Grace given to a service on stop before the engine kills it. */
+#define PROV_STOP_GRACE_S 10
+
 enum prov_op
 {
   PROV_START,

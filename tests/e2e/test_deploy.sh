@@ -97,6 +97,8 @@ check "restart on-failure, bounded" \
 check "labels cfp.managed/tenant/stack/service/template" \
   test "$(insp "$c" '{{index .Config.Labels "cfp.managed"}} {{index .Config.Labels "cfp.tenant"}} {{index .Config.Labels "cfp.stack"}} {{index .Config.Labels "cfp.service"}} {{index .Config.Labels "cfp.template"}}')" \
   = "true $A bot agent test-agent"
+check "traefik.enable=false, so no image label can route it" \
+  test "$(insp "$c" '{{index .Config.Labels "traefik.enable"}}')" = false
 check "the declared volume is a per-stack named volume" \
   test "$(insp "$c" '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}} {{end}}')" \
   = "volume:cfp_${A}_bot_data:/data "
@@ -126,6 +128,39 @@ check "the new container has the new value" \
 check "the replacement runs" test "$(insp "$c" '{{.State.Running}}')" = true
 check "no temporary container is left" \
   test -z "$(docker ps -aq --filter "name=${c}_next")"
+
+# A redeploy whose new container fails to start puts the old one back.
+mkdir -p "$CFP_STATE_DIR/templates/redep"
+cat >"$CFP_STATE_DIR/templates/redep/template.yml" <<'EOT'
+name: redep
+parameters:
+  SCRATCH: {default: /scratch}
+services:
+  agent: {kind: service}
+EOT
+cat >"$CFP_STATE_DIR/templates/redep/compose.yml" <<'EOT'
+services:
+  agent:
+    image: cfp-test-agent:latest
+    tmpfs: ["${SCRATCH}"]
+EOT
+run_cfp deploy redep --tenant "$B" --name rd
+check "an operator template deploys" test "$RC" -eq 0
+rd=cfp_${B}_rd_agent
+rd1=$(insp "$rd" '{{.Id}}')
+# /agent is a file in the image, so a tmpfs on /agent/x cannot be mounted.
+run_cfp deploy redep --tenant "$B" --name rd --set SCRATCH=/agent/x
+WHY="rc=$RC err=$ERR"
+check "a redeploy whose container cannot start fails (exit 6)" \
+  test "$RC" -eq 6 -a -n "$(grep -o 'start container' <<<"$ERR")"
+check "the previous container is back, running" \
+  test "$(insp "$rd" '{{.Id}} {{.State.Running}}')" = "$rd1 true"
+check "no replacement or set-aside container is left" \
+  test "$(docker ps -aq --filter "label=cfp.tenant=$B" --filter label=cfp.stack=rd | wc -l)" = 1
+run_cfp stack status "$B/rd" --json
+check "the database still describes the running stack" \
+  test "$(jq -r '.services[0].state' <<<"$OUT")" = running
+run_cfp stack rm "$B/rd" --volumes
 
 run_cfp stack ls --tenant "$A" --json
 check "stack ls --json shows the stack" \
