@@ -30,12 +30,24 @@ cli_common_opt (struct cli *cli, int opt, const char *usage)
 int
 cli_usage (struct cli *cli, const char *cmd, const char *what)
 {
-  /* getopt_long leaves the offending word just before optind. */
-  if (strcmp (what, "unknown option") == 0 && optind > 0)
+  /* getopt_long leaves the offending word just before optind; a short
+   * option in a cluster is in optopt.  Nothing after '=' is repeated: it
+   * may be a value meant for another option. */
+  if (strcmp (what, "unknown option") == 0 && optopt != 0)
     return cfp_err_set (&cli->err, CFP_E_USAGE,
-                        "%s: unknown option or missing value `%.64s` (see "
+                        "%s: unknown option or missing value `-%c` (see "
                         "`cfp %s --help`)",
-                        cmd, cli->argv[optind - 1], cmd);
+                        cmd, optopt, cmd);
+  if (strcmp (what, "unknown option") == 0 && optind > 0)
+    {
+      const char *word = cli->argv[optind - 1];
+      int len = (int)strcspn (word, "=");
+
+      return cfp_err_set (&cli->err, CFP_E_USAGE,
+                          "%s: unknown option or missing value `%.*s` (see "
+                          "`cfp %s --help`)",
+                          cmd, len > 64 ? 64 : len, word, cmd);
+    }
   return cfp_err_set (&cli->err, CFP_E_USAGE, "%s: %s (see `cfp %s --help`)",
                       cmd, what, cmd);
 }

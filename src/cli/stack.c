@@ -31,7 +31,9 @@ stack_ls (struct cli *cli, struct store *st, const char *tenant)
   json_t *a = json_array ();
   int rc = 0;
 
-  if (tenant != NULL)
+  if (tenant != NULL && name_check ("tenant", tenant, &cli->err) < 0)
+    rc = -CFP_E_INVALID;
+  else if (tenant != NULL)
     rc = store_tenant_get (st, tenant, &t, &cli->err);
   if (rc == 0)
     rc = store_stack_list (st, tenant, &rows, &n, &cli->err);

@@ -17,6 +17,9 @@
 /* Hard limits on what a compose file may contain. */
 #define COMPOSE_MAX_BYTES (1024 * 1024)
 #define COMPOSE_MAX_SERVICES 64
+/* Health probes run as execs on the shared engine: at most one every 5 s
+ * per container. */
+#define COMPOSE_MIN_HEALTH_INTERVAL_MS 5000
 #define COMPOSE_MAX_ITEMS 256          /* per list or map inside a service */
 #define COMPOSE_MAX_SCALAR (64 * 1024) /* one value after interpolation */
 #define COMPOSE_MAX_NODES 100000       /* YAML nodes, aliases expanded */

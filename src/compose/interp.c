@@ -121,26 +121,19 @@ expand_word (struct interp *ip, const char *s, size_t n)
   return rc;
 }
 
-/* The error for ${NAME?text}: text is interpolated for the message. */
+/* The error for ${NAME?text}.  The text is shown as written, never
+ * expanded: expanding it could copy a parameter's value, which may be a
+ * secret, into the message. */
 static int
 required (struct interp *ip, const char *name, size_t len, const char *s,
           size_t n)
 {
-  struct interp sub = { ip->params, { 0 }, ip->err, ip->depth + 1 };
-  cleanup_free char *text = NULL;
-
-  buf_init (&sub.out, 256);
-  if (sub.depth > INTERP_MAX_DEPTH || expand (&sub, s, n) < 0
-      || sub.out.len == 0)
-    {
-      buf_free (&sub.out);
-      return cfp_err_set (ip->err, CFP_E_INVALID, "variable `%.*s` is required",
-                          (int)len, name);
-    }
-  text = buf_steal (&sub.out);
+  if (n == 0)
+    return cfp_err_set (ip->err, CFP_E_INVALID, "variable `%.*s` is required",
+                        (int)len, name);
   return cfp_err_set (ip->err, CFP_E_INVALID,
-                      "variable `%.*s` is required: %.200s", (int)len, name,
-                      text);
+                      "variable `%.*s` is required: %.*s", (int)len, name,
+                      (int)(n > 200 ? 200 : n), s);
 }
 
 /* Expands the body of "${...}" (without the braces). */

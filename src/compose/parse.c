@@ -676,14 +676,16 @@ check_mount (struct pctx *c, struct cmp_service *s, struct fy_node *n)
 
   if (m->target == NULL)
     return fail (c, n, "`%s`: the mount has no `target`", c->path);
+  /* Targets may come from parameters: messages quote the file, not the
+   * interpolated value. */
   if (!path_is_clean (m->target))
     return fail (c, n,
                  "`%s`: target `%s` must be an absolute path other "
                  "than `/`, without `..`",
-                 c->path, m->target);
+                 c->path, raw (c, n));
   for (size_t i = 0; i + 1 < s->n_mounts; i++)
     if (strcmp (s->mounts[i].target, m->target) == 0)
-      return fail (c, n, "`%s`: `%s` is mounted twice", c->path, m->target);
+      return fail (c, n, "`%s`: `%s` is mounted twice", c->path, raw (c, n));
   return 0;
 }
 
@@ -724,10 +726,8 @@ vol_short (struct pctx *c, struct cmp_service *s, struct fy_node *n)
   if (opt != NULL)
     *opt++ = '\0';
   if (opt != NULL && strcmp (opt, "ro") != 0 && strcmp (opt, "rw") != 0)
-    return fail (c, n,
-                 "`%s`: unknown option `%s` in `%s` (only `ro` and "
-                 "`rw`)",
-                 c->path, opt, raw (c, n));
+    return fail (c, n, "`%s`: unknown option in `%s` (only `ro` and `rw`)",
+                 c->path, raw (c, n));
   if (check_source (c, n, spec) < 0)
     return -CFP_E_INVALID;
   m = new_mount (s, n, CMP_MOUNT_VOLUME);
@@ -1147,7 +1147,15 @@ hc_test (struct pctx *c, struct fy_node *v, void *obj)
 static int
 hc_interval (struct pctx *c, struct fy_node *v, void *obj)
 {
-  return get_duration (c, v, &((struct cmp_healthcheck *)obj)->interval_ms);
+  int64_t *ms = &((struct cmp_healthcheck *)obj)->interval_ms;
+
+  if (get_duration (c, v, ms) < 0)
+    return -CFP_E_INVALID;
+  /* Probes run as execs on the shared engine, not on the tenant's bill. */
+  if (*ms < COMPOSE_MIN_HEALTH_INTERVAL_MS)
+    return fail (c, v, "`%s`: interval `%s` is below the minimum of %d s",
+                 c->path, raw (c, v), COMPOSE_MIN_HEALTH_INTERVAL_MS / 1000);
+  return 0;
 }
 
 static int

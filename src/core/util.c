@@ -188,6 +188,39 @@ name_check (const char *what, const char *s, struct cfp_err *err)
                       what, s ? s : "");
 }
 
+bool
+utf8_valid (const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+
+  while (*p)
+    {
+      unsigned c = *p++;
+      int more;
+      unsigned min, v;
+
+      if (c < 0x80)
+        continue;
+      if ((c & 0xe0) == 0xc0)
+        more = 1, min = 0x80, v = c & 0x1f;
+      else if ((c & 0xf0) == 0xe0)
+        more = 2, min = 0x800, v = c & 0x0f;
+      else if ((c & 0xf8) == 0xf0)
+        more = 3, min = 0x10000, v = c & 0x07;
+      else
+        return false;
+      for (; more > 0; more--, p++)
+        {
+          if ((*p & 0xc0) != 0x80)
+            return false;
+          v = (v << 6) | (*p & 0x3f);
+        }
+      if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return false;
+    }
+  return true;
+}
+
 int
 parse_size (const char *s, int64_t *out)
 {

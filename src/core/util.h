@@ -57,6 +57,9 @@ bool name_is_dns_label (const char *s);
 /* Checks a name; on failure sets CFP_E_INVALID naming `what`. */
 int name_check (const char *what, const char *s, struct cfp_err *err);
 
+/* True when s is well-formed UTF-8 (no overlongs, no surrogates). */
+bool utf8_valid (const char *s);
+
 /* Parses a size such as "512m", "1g", "64k", "1024" (bytes) into bytes.
  * Returns 0 or -1 on syntax error or overflow. */
 int parse_size (const char *s, int64_t *out);

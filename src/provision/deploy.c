@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,10 +26,11 @@ struct svc_plan
   char *image_id;
   char *user;
   char *user_note;
-  char *name;      /* final container name */
-  char *temp_name; /* the new container's name until the swap */
-  char *prev_name; /* the old container's name from the swap on */
-  bool swapped;    /* old renamed to prev_name, new to name */
+  char **image_volumes; /* the image's VOLUME paths, NULL-terminated */
+  char *name;           /* final container name */
+  char *temp_name;      /* the new container's name until the swap */
+  char *prev_name;      /* the old container's name from the swap on */
+  bool swapped;         /* old renamed to prev_name, new to name */
   json_t *spec;
   char *hash;
   char *old_id; /* the existing container, if any */
@@ -102,13 +104,13 @@ check_overrides (struct deploy *dp, struct cfp_err *err)
 
       if (eq == NULL || eq == s || eq[1] == '\0')
         return cfp_err_set (err, CFP_E_USAGE,
-                            "`--image %.80s`: expected SERVICE=IMAGE", s);
+                            "`--image`: expected SERVICE=IMAGE");
       svc = xstrndup (s, (size_t)(eq - s));
       if (compose_service (dp->model, svc) == NULL)
         return cfp_err_set (err, CFP_E_INVALID,
-                            "`--image %.80s`: template `%s` has no service "
-                            "`%.64s`",
-                            s, dp->tmpl->name, svc);
+                            "`--image %.64s=...`: template `%s` has no "
+                            "service `%.64s`",
+                            svc, dp->tmpl->name, svc);
     }
   return 0;
 }
@@ -173,10 +175,41 @@ service_level (struct deploy *dp, size_t i, unsigned depth)
   return level;
 }
 
+/* An image reference as the engine writes them: [host[:port]/]path[:tag]
+ * [@digest]; anything else never reaches a URL. */
+static bool
+image_ref_ok (const char *s)
+{
+  size_t n = strlen (s);
+
+  if (n == 0 || n > 255 || !isalnum ((unsigned char)s[0]))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum ((unsigned char)s[i]) && strchr ("._/:@-", s[i]) == NULL)
+      return false;
+  return true;
+}
+
+static char **
+volume_paths (json_t *volumes)
+{
+  char **out = xcalloc (json_object_size (volumes) + 1, sizeof *out);
+  const char *path;
+  size_t n = 0;
+  json_t *v;
+
+  json_object_foreach (volumes, path, v)
+  {
+    (void)v;
+    out[n++] = xstrdup (path);
+  }
+  return out;
+}
+
 static int
 inspect_image (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
 {
-  json_t *img = NULL;
+  json_t *img = NULL, *config;
   const char *id, *user;
   int rc;
 
@@ -189,12 +222,16 @@ inspect_image (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
                         p->svc->name, p->image, p->svc->name);
   if (rc < 0)
     return cfp_err_wrap (err, "service `%s`: inspect image", p->svc->name);
+  config = json_object_get (img, "Config");
   id = json_string_value (json_object_get (img, "Id"));
-  user = json_string_value (
-      json_object_get (json_object_get (img, "Config"), "User"));
+  user = json_string_value (json_object_get (config, "User"));
   p->image_id = xstrdup (id ? id : "");
-  rc = harden_user (p->svc->name, p->svc->user, user, &p->user, &p->user_note,
-                    err);
+  p->image_volumes = volume_paths (json_object_get (config, "Volumes"));
+  rc = harden_check_image_labels (p->svc->name, p->image,
+                                  json_object_get (config, "Labels"), err);
+  if (rc == 0)
+    rc = harden_user (p->svc->name, p->svc->user, user, &p->user, &p->user_note,
+                      err);
   json_decref (img);
   return rc;
 }
@@ -203,6 +240,7 @@ static int
 plan_service (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
 {
   const char *over = image_override (dp->req, p->svc->name);
+  struct harden_image img;
   int rc;
 
   p->meta = tmpl_service (dp->tmpl, p->svc->name);
@@ -211,11 +249,16 @@ plan_service (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
       = harden_container_name (dp->req->tenant, dp->req->stack, p->svc->name);
   p->temp_name = xasprintf ("%s_next", p->name);
   p->prev_name = xasprintf ("%s_prev", p->name);
+  if (!image_ref_ok (p->image))
+    return cfp_err_set (err, CFP_E_INVALID,
+                        "service `%s`: the image is not a valid image "
+                        "reference ([host/]name[:tag][@digest])",
+                        p->svc->name);
   rc = inspect_image (dp, p, err);
   if (rc < 0)
     return rc;
-  rc = harden_container_spec (&dp->hctx, p->svc, p->meta, p->image, p->user,
-                              &p->spec, err);
+  img = (struct harden_image){ p->image, p->user, p->image_volumes };
+  rc = harden_container_spec (&dp->hctx, p->svc, p->meta, &img, &p->spec, err);
   if (rc < 0)
     return rc;
   p->hash = harden_spec_hash (p->spec, p->image_id);
@@ -294,6 +337,39 @@ host_limits (struct deploy *dp, struct cfp_err *err)
   return 0;
 }
 
+/* Each service gets at least the engine's minimum, so many small services
+ * could add up past the plan; such a stack is refused. */
+static int
+check_envelope (struct deploy *dp, struct cfp_err *err)
+{
+  const struct plan *p = dp->plan;
+  int64_t cpus = 0, mem = 0, pids = 0;
+  int64_t env_cpus = p->nano_cpus, env_mem = p->memory;
+
+  if (dp->hctx.host_nano_cpus > 0 && env_cpus > dp->hctx.host_nano_cpus)
+    env_cpus = dp->hctx.host_nano_cpus;
+  if (dp->hctx.host_memory > 0 && env_mem > dp->hctx.host_memory)
+    env_mem = dp->hctx.host_memory;
+  for (size_t i = 0; i < dp->n; i++)
+    {
+      struct harden_limits l;
+
+      harden_limits_for (&dp->hctx, dp->svcs[i].svc, dp->svcs[i].meta, &l);
+      cpus += l.nano_cpus;
+      mem += l.memory;
+      pids += l.pids;
+    }
+  if (cpus <= env_cpus && mem <= env_mem && pids <= p->pids)
+    return 0;
+  return cfp_err_set (err, CFP_E_LIMIT,
+                      "the %zu services need %.2f vCPU, %lld MiB and %lld "
+                      "pids at least, more than plan `%s` gives a stack "
+                      "(%.2f vCPU, %lld MiB, %lld pids)",
+                      dp->n, (double)cpus / 1e9, (long long)(mem >> 20),
+                      (long long)pids, p->name, (double)env_cpus / 1e9,
+                      (long long)(env_mem >> 20), (long long)p->pids);
+}
+
 static int
 plan_all (struct deploy *dp, struct cfp_err *err)
 {
@@ -316,6 +392,8 @@ plan_all (struct deploy *dp, struct cfp_err *err)
         choose_op (dp, &dp->svcs[i]);
       dp->svcs[i].level = service_level (dp, i, 0);
     }
+  if (rc == 0)
+    rc = check_envelope (dp, err);
   return rc;
 }
 
@@ -547,17 +625,22 @@ report_services (struct deploy *dp)
       struct svc_plan *p = &dp->svcs[i];
       struct harden_limits l;
       cleanup_free char *detail = NULL;
+      cleanup_free char *note = NULL;
       const char *verb = verbs[p->op];
 
       harden_limits_for (&dp->hctx, p->svc, p->meta, &l);
       if (p->op == OP_KEEP && !p->old_running)
         verb = "started";
+      if (p->image_volumes && p->image_volumes[0])
+        note = xasprintf (", image VOLUME %s%s on tmpfs", p->image_volumes[0],
+                          p->image_volumes[1] ? " and others" : "");
       detail = xasprintf ("container %s, image %s, user %s%s%s%s, %.2f vCPU, "
-                          "%lld MiB, %lld pids",
+                          "%lld MiB, %lld pids%s",
                           p->name, p->image, p->user, p->user_note ? " (" : "",
                           p->user_note ? p->user_note : "",
                           p->user_note ? ")" : "", (double)l.nano_cpus / 1e9,
-                          (long long)(l.memory >> 20), (long long)l.pids);
+                          (long long)(l.memory >> 20), (long long)l.pids,
+                          note ? note : "");
       prov_report_add (dp->rep, "service", p->svc->name, verb, detail);
     }
 }
@@ -697,6 +780,9 @@ deploy_free (struct deploy *dp)
       free (p->image_id);
       free (p->user);
       free (p->user_note);
+      for (size_t k = 0; p->image_volumes && p->image_volumes[k]; k++)
+        free (p->image_volumes[k]);
+      free (p->image_volumes);
       free (p->name);
       free (p->temp_name);
       free (p->prev_name);

@@ -88,17 +88,17 @@ requested_user (const char *service, const char *req, char **out,
 {
   long uid, gid;
 
+  /* The value may come from a parameter: it is not repeated here. */
   if (parse_numeric_user (req, &uid, &gid) < 0)
     return cfp_err_set (err, CFP_E_INVALID,
-                        "service `%s`: user `%.64s` must be numeric "
-                        "UID[:GID] (a name could map to root inside the "
-                        "image)",
-                        service, req);
+                        "service `%s`: `user` must be numeric UID[:GID] (a "
+                        "name could map to root inside the image)",
+                        service);
   if (uid == 0 || gid == 0)
     return cfp_err_set (err, CFP_E_INVALID,
-                        "service `%s`: user `%.64s` is root (uid or gid 0); "
+                        "service `%s`: `user` is root (uid or gid 0); "
                         "tenant containers never run as root",
-                        service, req);
+                        service);
   *out = format_user (uid, gid);
   return 0;
 }
@@ -202,6 +202,32 @@ env_json (const struct cmp_service *svc)
   return a;
 }
 
+bool
+harden_label_reserved (const char *key)
+{
+  return strncasecmp (key, "cfp.", 4) == 0
+         || strncasecmp (key, "traefik.", 8) == 0;
+}
+
+int
+harden_check_image_labels (const char *service, const char *ref, json_t *labels,
+                           struct cfp_err *err)
+{
+  const char *key;
+  json_t *v;
+
+  json_object_foreach (labels, key, v)
+  {
+    if (strncasecmp (key, "traefik.", 8) == 0)
+      return cfp_err_set (err, CFP_E_INVALID,
+                          "service `%s`: image `%.120s` carries label "
+                          "`%.80s`; images with traefik.* labels are refused "
+                          "(routes come from cfp only)",
+                          service, ref, key);
+  }
+  return 0;
+}
+
 static int
 labels_json (const struct harden_ctx *c, const struct cmp_service *svc,
              json_t **out, struct cfp_err *err)
@@ -213,7 +239,7 @@ labels_json (const struct harden_ctx *c, const struct cmp_service *svc,
     {
       const char *k = svc->labels[i].key;
 
-      if (strncmp (k, "cfp.", 4) == 0 || strncmp (k, "traefik.", 8) == 0)
+      if (harden_label_reserved (k))
         {
           json_decref (l);
           json_decref (ours);
@@ -269,23 +295,44 @@ exposed_ports_json (const struct cmp_service *svc)
   return o;
 }
 
+/* A tmpfs with the flags of /tmp, no larger than the plan's /tmp. */
+static void
+add_tmpfs (const struct harden_ctx *c, json_t *tmpfs, const char *target,
+           int64_t size)
+{
+  if (size <= 0 || size > c->plan->tmp_size)
+    size = c->plan->tmp_size;
+  json_object_set_new (tmpfs, target,
+                       json_take (xasprintf ("rw,noexec,nosuid,nodev,size=%lld",
+                                             (long long)size)));
+}
+
+static bool
+mounted (const struct cmp_service *svc, json_t *tmpfs, const char *path)
+{
+  for (size_t i = 0; i < svc->n_mounts; i++)
+    if (strcmp (svc->mounts[i].target, path) == 0)
+      return true;
+  return json_object_get (tmpfs, path) != NULL;
+}
+
 /* Declared volumes become per-stack named volumes; tmpfs mounts get the
- * same noexec,nosuid,nodev as /tmp. */
+ * same noexec,nosuid,nodev as /tmp; the image's own VOLUME paths get a
+ * tmpfs rather than the engine's anonymous writable volume. */
 static void
 mounts_json (const struct harden_ctx *c, const struct cmp_service *svc,
-             json_t *mounts, json_t *tmpfs)
+             char *const *image_volumes, json_t *mounts, json_t *tmpfs)
 {
+  for (size_t i = 0; image_volumes && image_volumes[i]; i++)
+    if (!mounted (svc, tmpfs, image_volumes[i]))
+      add_tmpfs (c, tmpfs, image_volumes[i], 0);
   for (size_t i = 0; i < svc->n_mounts; i++)
     {
       const struct cmp_mount *m = &svc->mounts[i];
 
       if (m->type == CMP_MOUNT_TMPFS)
         {
-          int64_t size = m->tmpfs_size ? m->tmpfs_size : c->plan->tmp_size;
-          json_object_set_new (
-              tmpfs, m->target,
-              json_take (xasprintf ("rw,noexec,nosuid,nodev,size=%lld",
-                                    (long long)size)));
+          add_tmpfs (c, tmpfs, m->target, m->tmpfs_size);
           continue;
         }
       cleanup_free char *vol
@@ -299,7 +346,7 @@ mounts_json (const struct harden_ctx *c, const struct cmp_service *svc,
 
 static json_t *
 host_config (const struct harden_ctx *c, const struct cmp_service *svc,
-             const struct tmpl_service *meta)
+             const struct tmpl_service *meta, char *const *image_volumes)
 {
   const struct plan *p = c->plan;
   cleanup_free char *net = harden_network_name (c->tenant, c->stack);
@@ -312,7 +359,7 @@ host_config (const struct harden_ctx *c, const struct cmp_service *svc,
 
   harden_limits_for (c, svc, meta, &lim);
   json_object_set_new (tmpfs, "/tmp", json_string (tmp));
-  mounts_json (c, svc, mounts, tmpfs);
+  mounts_json (c, svc, image_volumes, mounts, tmpfs);
   retries = xasprintf ("%d", p->log_max_file);
   h = json_pack (
       "{s:b, s:b, s:[s], s:[], s:[s], s:s, s:s, s:o, s:o, s:I, s:I, s:I, "
@@ -351,22 +398,54 @@ networking_config (const struct harden_ctx *c, const struct cmp_service *svc)
                     svc->name);
 }
 
+/* Every string that reaches the engine must be valid UTF-8: JSON cannot
+ * carry anything else, and jansson would drop it silently. */
+static int
+check_strings (const struct cmp_service *svc, const struct harden_image *img,
+               struct cfp_err *err)
+{
+  for (size_t i = 0; i < svc->n_env; i++)
+    if (!utf8_valid (svc->env[i].key)
+        || (svc->env[i].value && !utf8_valid (svc->env[i].value)))
+      return cfp_err_set (err, CFP_E_INVALID,
+                          "service `%s`: environment variable #%zu is not "
+                          "valid UTF-8",
+                          svc->name, i + 1);
+  for (size_t i = 0; svc->command && svc->command[i]; i++)
+    if (!utf8_valid (svc->command[i]))
+      return cfp_err_set (err, CFP_E_INVALID,
+                          "service `%s`: `command` is not valid UTF-8",
+                          svc->name);
+  if (!utf8_valid (img->ref) || !utf8_valid (img->user))
+    return cfp_err_set (err, CFP_E_INVALID,
+                        "service `%s`: image or user is not valid UTF-8",
+                        svc->name);
+  return 0;
+}
+
 int
 harden_container_spec (const struct harden_ctx *c,
                        const struct cmp_service *svc,
-                       const struct tmpl_service *meta, const char *image,
-                       const char *user, json_t **out, struct cfp_err *err)
+                       const struct tmpl_service *meta,
+                       const struct harden_image *img, json_t **out,
+                       struct cfp_err *err)
 {
   json_t *spec, *labels = NULL, *hc;
   int rc;
 
-  rc = labels_json (c, svc, &labels, err);
+  rc = check_strings (svc, img, err);
+  if (rc == 0)
+    rc = labels_json (c, svc, &labels, err);
   if (rc < 0)
     return rc;
-  spec = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b}", "Image", image,
-                    "User", user, "Env", env_json (svc), "Labels", labels,
-                    "ExposedPorts", exposed_ports_json (svc), "AttachStdin", 0,
-                    "Tty", 0, "OpenStdin", 0);
+  spec = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b}", "Image",
+                    img->ref, "User", img->user, "Env", env_json (svc),
+                    "Labels", labels, "ExposedPorts", exposed_ports_json (svc),
+                    "AttachStdin", 0, "Tty", 0, "OpenStdin", 0);
+  if (spec == NULL)
+    return cfp_err_set (err, CFP_E_INVALID,
+                        "service `%s`: cannot build the container spec",
+                        svc->name);
   if (svc->command)
     json_object_set_new (spec, "Cmd", argv_json (svc->command));
   if (svc->entrypoint)
@@ -379,7 +458,8 @@ harden_container_spec (const struct harden_ctx *c,
   hc = healthcheck_json (&svc->healthcheck);
   if (hc)
     json_object_set_new (spec, "Healthcheck", hc);
-  json_object_set_new (spec, "HostConfig", host_config (c, svc, meta));
+  json_object_set_new (spec, "HostConfig",
+                       host_config (c, svc, meta, img->volumes));
   json_object_set_new (spec, "NetworkingConfig", networking_config (c, svc));
   *out = spec;
   return 0;

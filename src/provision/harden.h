@@ -72,12 +72,31 @@ void harden_limits_for (const struct harden_ctx *c,
                         const struct tmpl_service *meta,
                         struct harden_limits *out);
 
-/* Builds the ContainerCreate body for one service.  `image` is the image
- * reference to run and `user` the result of harden_user(). */
+/* What the spec takes from the image. */
+struct harden_image
+{
+  const char *ref;  /* the image reference to run */
+  const char *user; /* the result of harden_user() */
+  /* Paths the image declares as VOLUME (NULL-terminated, may be NULL).
+   * The engine would give each an anonymous writable volume; cfp mounts a
+   * tmpfs there instead, so writable paths stay the declared ones. */
+  char *const *volumes;
+};
+
+/* Builds the ContainerCreate body for one service. */
 int harden_container_spec (const struct harden_ctx *c,
                            const struct cmp_service *svc,
-                           const struct tmpl_service *meta, const char *image,
-                           const char *user, json_t **out, struct cfp_err *err);
+                           const struct tmpl_service *meta,
+                           const struct harden_image *img, json_t **out,
+                           struct cfp_err *err);
+
+/* Refuses an image whose own labels would route it: a container inherits
+ * its image's labels, and Traefik reads label keys case-insensitively. */
+int harden_check_image_labels (const char *service, const char *ref,
+                               json_t *labels, struct cfp_err *err);
+
+/* True when `key` is reserved for cfp (cfp.* and traefik.*, any case). */
+bool harden_label_reserved (const char *key);
 
 /* A short stable hash (hex) of a spec plus the image id, stored as the
  * cfp.spec label so that a redeploy can tell what changed. */

@@ -1,9 +1,11 @@
 #include "provision/template.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <libfyaml.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 
@@ -204,6 +206,18 @@ parse_volume (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
   return 0;
 }
 
+/* Parameter names are what ${NAME} can reference. */
+static bool
+param_name_ok (const char *s)
+{
+  if (!(isalpha ((unsigned char)s[0]) || s[0] == '_') || strlen (s) > 64)
+    return false;
+  for (; *s; s++)
+    if (!(isalnum ((unsigned char)*s) || *s == '_'))
+      return false;
+  return true;
+}
+
 /* Iterates a mapping section, growing `*arr` by `size` bytes per entry and
  * handing each entry to `fn`. */
 typedef int (*entry_fn) (struct meta_ctx *, struct fy_node *, struct fy_node *,
@@ -213,13 +227,15 @@ static int
 parse_section (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
                void **arr, size_t *n, size_t size, entry_fn fn)
 {
+  const char *section = scalar (key) ? scalar (key) : "?";
+  bool params = strcmp (section, "parameters") == 0;
   struct fy_node_pair *pair;
   void *it = NULL;
 
   if (v == NULL || fy_node_get_type (v) != FYNT_MAPPING)
-    return meta_fail (c, key, "`%s` must be a mapping", scalar (key));
+    return meta_fail (c, key, "`%s` must be a mapping", section);
   if (fy_node_mapping_item_count (v) > TMPL_MAX_PARAMS)
-    return meta_fail (c, key, "`%s` has more than %d entries", scalar (key),
+    return meta_fail (c, key, "`%s` has more than %d entries", section,
                       TMPL_MAX_PARAMS);
   *arr = xcalloc ((size_t)fy_node_mapping_item_count (v) + 1, size);
   while ((pair = fy_node_mapping_iterate (v, &it)) != NULL)
@@ -227,11 +243,16 @@ parse_section (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
       struct fy_node *k = fy_node_pair_key (pair);
       void *slot = (char *)*arr + size * (*n)++;
 
-      if (scalar (k) == NULL
-          || (!name_is_dns_label (scalar (k))
-              && strcmp (scalar (key), "parameters") != 0))
-        return meta_fail (c, k, "`%s` entry name is not a DNS label",
-                          scalar (key));
+      const char *name = scalar (k);
+
+      if (name == NULL)
+        return meta_fail (c, k, "`%s` entry names must be strings", section);
+      if (params && !param_name_ok (name))
+        return meta_fail (
+            c, k, "parameter name `%.64s` is not [A-Za-z_][A-Za-z0-9_]*", name);
+      if (!params && !name_is_dns_label (name))
+        return meta_fail (c, k, "`%s` entry `%.64s` is not a DNS label",
+                          section, name);
       if (fn (c, k, fy_node_pair_value (pair), slot) < 0)
         return -CFP_E_INVALID;
     }
@@ -532,12 +553,20 @@ build_params (const struct tmpl *t, char *const *sets, size_t n_sets,
       const char *eq = strchr (sets[i], '=');
       const struct tmpl_param *p;
 
-      if (eq == NULL || eq == sets[i])
-        return cfp_err_set (err, CFP_E_INVALID,
-                            "`--set %.80s`: expected KEY=VALUE", sets[i]);
+      /* Values may be secret: messages name the key, never the value. */
+      if (eq == NULL)
+        return cfp_err_set (err, CFP_E_USAGE,
+                            "`--set %.64s`: expected KEY=VALUE", sets[i]);
+      if (eq == sets[i])
+        return cfp_err_set (err, CFP_E_USAGE,
+                            "`--set`: expected KEY=VALUE, the key is empty");
       p = find_param (t, sets[i], (size_t)(eq - sets[i]));
       if (p == NULL)
         return unknown_param (t, sets[i], (size_t)(eq - sets[i]), err);
+      if (!utf8_valid (eq + 1))
+        return cfp_err_set (err, CFP_E_INVALID,
+                            "`--set %s`: the value is not valid UTF-8",
+                            p->name);
       free (params[p - t->params].value);
       params[p - t->params].value = xstrdup (eq + 1);
     }

@@ -62,6 +62,8 @@ cleanup() {
         | xargs -r docker network rm >/dev/null 2>&1
       docker volume ls -q --filter "label=$l" \
         | xargs -r docker volume rm -f >/dev/null 2>&1
+      docker images -q --filter "label=$l" | xargs -r docker rmi -f \
+        >/dev/null 2>&1
     done
   done
   rm -rf "$E2E_STATE"

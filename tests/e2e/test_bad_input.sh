@@ -50,7 +50,7 @@ expect "unknown template" 3 'unknown template `nope` \(known: base-llm' -- \
   deploy nope --tenant "$T" --name x
 expect "unknown parameter" 4 'has no parameter `COLOUR` \(parameters: LOG_INTERVAL, MISBEHAVE\)' -- \
   deploy test-agent --tenant "$T" --name x --set COLOUR=red
-expect "--set without =" 4 'expected KEY=VALUE' -- \
+expect "--set without =" 2 'expected KEY=VALUE' -- \
   deploy test-agent --tenant "$T" --name x --set COLOUR
 expect "stack name not a DNS label" 4 'stack name `-x` is not a DNS label' -- \
   deploy test-agent --tenant "$T" --name=-x
@@ -60,6 +60,50 @@ expect "--image for an unknown service" 4 'has no service `web`' -- \
   deploy test-agent --tenant "$T" --name x --image web=busybox
 expect "missing image" 3 'image `cfp-no-such-image:1` is not on the engine \(cfp never pulls' -- \
   deploy test-agent --tenant "$T" --name x --image agent=cfp-no-such-image:1
+expect "a --set value that is not UTF-8" 4 '`--set MISBEHAVE`: the value is not valid UTF-8' -- \
+  deploy test-agent --tenant "$T" --name x --set MISBEHAVE=$'\xff\xfe'
+expect "--image that is not an image reference" 4 'not a valid image reference' -- \
+  deploy test-agent --tenant "$T" --name x --image 'agent=a b?c'
+
+# Values given with --set may be secrets: no error repeats them.
+secret=cfp-planted-secret-$RANDOM$RANDOM
+mkdir -p "$CFP_STATE_DIR/templates/leaky"
+cat >"$CFP_STATE_DIR/templates/leaky/template.yml" <<'EOT'
+name: leaky
+parameters:
+  P: {default: ""}
+services:
+  agent: {kind: service}
+volumes:
+  data: {}
+EOT
+leak=
+for body in 'user: "${P}"' 'volumes: ["data:/data:${P}"]' 'tmpfs: ["${P}"]' \
+  'environment: {X: "${NOPE:?${P}}"}'; do
+  printf 'services:\n  agent:\n    image: cfp-test-agent:latest\n    %s\nvolumes:\n  data: {}\n' \
+    "$body" >"$CFP_STATE_DIR/templates/leaky/compose.yml"
+  run_cfp deploy leaky --tenant "$T" --name x --set "P=$secret"
+  [[ $RC -eq 0 ]] && leak+="[$body deployed] "
+  grep -q "$secret" <<<"$OUT$ERR" && leak+="[$body: $ERR] "
+  "$CFP" stack rm "$T/x" --volumes >/dev/null 2>&1
+done
+run_cfp deploy test-agent --tenant "$T" --name x "--sett=MISBEHAVE=$secret"
+grep -q "$secret" <<<"$OUT$ERR" && leak+="[--sett: $ERR] "
+run_cfp deploy test-agent --tenant "$T" --name x "--set==$secret"
+grep -q "$secret" <<<"$OUT$ERR" && leak+="[--set=: $ERR] "
+WHY=$leak
+check "no error message repeats a --set value" test -z "$leak"
+
+# An image's own traefik labels would route the container: refused.
+base=$(docker create --label "cfp.test=$T" cfp-test-agent:latest)
+docker commit --change "LABEL cfp.test=$T" \
+  --change 'LABEL Traefik.http.routers.evil.rule=Host(`victim.example`)' \
+  "$base" "cfp-e2e-evil-$E2E_ID:1" >/dev/null
+expect "an image with traefik labels is refused" 4 \
+  'carries label `Traefik.http.routers.evil.rule`' -- \
+  deploy test-agent --tenant "$T" --name x --image "agent=cfp-e2e-evil-$E2E_ID:1"
+docker rm -f "$base" >/dev/null
+
 DOCKER_HOST=unix:///nonexistent/docker.sock \
   expect "engine down" 6 'docker engine at `/nonexistent/docker.sock` does not answer' -- \
   deploy test-agent --tenant "$T" --name x

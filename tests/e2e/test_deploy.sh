@@ -189,6 +189,21 @@ check "an image without a non-root user runs as 65534:65534" \
   test "$(insp "cfp_${B}_rooty_agent" '{{.Config.User}}')" = "65534:65534"
 check "the deploy says why it fell back" grep -q 'names no user' <<<"$OUT"
 
+# An image's VOLUME gets a bounded tmpfs, not a writable anonymous volume.
+base=$(docker create --label "cfp.test=$B" cfp-test-agent:latest)
+docker commit --change "LABEL cfp.test=$B" --change 'VOLUME /scratch' \
+  "$base" "cfp-e2e-vol-$E2E_ID:1" >/dev/null
+docker rm -f "$base" >/dev/null
+run_cfp deploy test-agent --tenant "$B" --name vol --image "agent=cfp-e2e-vol-$E2E_ID:1"
+WHY="rc=$RC err=$ERR"
+check "deploy an image that declares a VOLUME" test "$RC" -eq 0
+check "the image's VOLUME path is a tmpfs sized by the plan" \
+  test "$(insp "cfp_${B}_vol_agent" '{{index .HostConfig.Tmpfs "/scratch"}}')" \
+  = "rw,noexec,nosuid,nodev,size=134217728"
+check "and no anonymous volume was made for it" \
+  test -z "$(insp "cfp_${B}_vol_agent" '{{range .Mounts}}{{if eq .Type "volume"}}{{if eq .Destination "/scratch"}}anon{{end}}{{end}}{{end}}')"
+run_cfp stack rm "$B/vol" --volumes
+
 # Two services, started in depends_on order.
 run_cfp deploy base-llm --tenant "$B" --name llm \
   --image litellm=cfp-test-agent:latest --image webui=cfp-test-agent:latest

@@ -398,6 +398,9 @@ test_interp_errors (void **state)
   interp_err ("${NOPE:?give a token}",
               "variable `NOPE` is required: give a token");
   interp_err ("${EMPTY:?}", "variable `EMPTY` is required");
+  /* The message is shown as written, never with a parameter's value. */
+  interp_err ("${NOPE:?${EMPTY}x${TOKEN}}",
+              "variable `NOPE` is required: ${EMPTY}x${TOKEN}");
   interp_err ("${NOPE?}", "variable `NOPE` is required");
   interp_err ("${", "unterminated `${`");
   interp_err ("x ${A", "unterminated `${`");
@@ -615,10 +618,10 @@ test_undeclared_volume (void **state)
              "compose.yml:2:3: volume `data`: options are not supported");
   parse_err ("volumes: {data: }\nservices:\n  web:\n    image: x\n"
              "    volumes: [\"data:/d:z\"]\n",
-             "unknown option `z`");
+             "unknown option in `data:/d:z`");
   parse_err ("volumes: {data: }\nservices:\n  web:\n    image: x\n"
              "    volumes: [\"data:/d\", \"data:/d\"]\n",
-             "`/d` is mounted twice");
+             "`data:/d` is mounted twice");
   parse_err ("volumes: {data: }\nservices:\n  web:\n    image: x\n"
              "    volumes: [\"data:relative\"]\n",
              "must be an absolute path");
@@ -743,7 +746,7 @@ test_sizes_and_durations (void **state)
                      "    mem_reservation: 4194304\n"
                      "    stop_grace_period: 1h2m3s\n"
                      "    healthcheck:\n"
-                     "      interval: 250ms\n"
+                     "      interval: 5500ms\n"
                      "      timeout: 0.5m\n"
                      "      start_period: 0\n"
                      "    tmpfs:\n"
@@ -752,7 +755,7 @@ test_sizes_and_durations (void **state)
   assert_int_equal (s->mem_limit, 512LL * 1024 * 1024);
   assert_int_equal (s->mem_reservation, 4194304);
   assert_int_equal (s->stop_grace_ms, 3723000);
-  assert_int_equal (s->healthcheck.interval_ms, 250);
+  assert_int_equal (s->healthcheck.interval_ms, 5500);
   assert_int_equal (s->healthcheck.timeout_ms, 30000);
   assert_int_equal (s->healthcheck.start_period_ms, 0);
   assert_int_equal (s->mounts[0].tmpfs_size, 2048);
@@ -766,6 +769,8 @@ test_sizes_and_durations (void **state)
              "`stop_grace_period` must be a duration such as `30s`");
   parse_err (SVC "    stop_grace_period: 10x\n", "must be a duration");
   parse_err (SVC "    stop_grace_period: -1s\n", "must be a duration");
+  parse_err (SVC "    healthcheck: {interval: 1ms}\n",
+             "interval `1ms` is below the minimum of 5 s");
   parse_err (SVC "    healthcheck: {interval: 25h}\n",
              "`healthcheck.interval` is `25h`, longer than the limit of 24h");
   parse_err (SVC "    tmpfs: \"/a:mode=1777\"\n", "the only option is `size=`");

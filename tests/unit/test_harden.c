@@ -75,15 +75,25 @@ test_spec_is_hardened (void **state)
                           .stack = "bot",
                           .template_name = "test-agent",
                           .total_share = 1 };
-  json_t *spec, *h;
+  char vol[] = "/scratch";
+  char *vols[] = { vol, NULL };
+  struct harden_image img = { "img", "1:1", vols };
+  json_t *spec, *h, *tmpfs;
 
   (void)state;
   assert_int_equal (plan_find ("starter", &plan, &err), 0);
   c.plan = plan;
   assert_int_equal (harden_container_spec (&c, &s->services[0], &t->services[0],
-                                           "img", "1:1", &spec, &err),
+                                           &img, &spec, &err),
                     0);
   h = json_object_get (spec, "HostConfig");
+  tmpfs = json_object_get (h, "Tmpfs");
+  /* The image's VOLUME gets a tmpfs, never an anonymous writable volume. */
+  assert_string_equal (json_string_value (json_object_get (tmpfs, "/scratch")),
+                       "rw,noexec,nosuid,nodev,size=67108864");
+  assert_string_equal (json_string_value (json_object_get (
+                           json_object_get (spec, "Labels"), "traefik.enable")),
+                       "false");
   assert_true (json_is_true (json_object_get (h, "ReadonlyRootfs")));
   assert_true (json_is_false (json_object_get (h, "Privileged")));
   assert_string_equal (
@@ -103,6 +113,23 @@ test_spec_is_hardened (void **state)
   json_decref (spec);
   compose_free (s);
   tmpl_free (t);
+}
+
+static void
+test_reserved_labels (void **state)
+{
+  struct cfp_err err = { 0 };
+  json_t *labels = json_pack ("{s:s}", "TRAEFIK.http.routers.x.rule", "y");
+
+  (void)state;
+  assert_true (harden_label_reserved ("traefik.enable"));
+  assert_true (harden_label_reserved ("Traefik.Enable"));
+  assert_true (harden_label_reserved ("CFP.tenant"));
+  assert_false (harden_label_reserved ("com.example.traefik.x"));
+  assert_int_equal (harden_check_image_labels ("s", "img", labels, &err),
+                    -CFP_E_INVALID);
+  assert_non_null (strstr (err.msg, "TRAEFIK.http.routers.x.rule"));
+  json_decref (labels);
 }
 
 static void
@@ -194,6 +221,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_user_rules),
     cmocka_unit_test (test_spec_is_hardened),
+    cmocka_unit_test (test_reserved_labels),
     cmocka_unit_test (test_share_split),
     cmocka_unit_test (test_plan_capped_to_host),
     cmocka_unit_test (test_unknown_template_lists_known),
