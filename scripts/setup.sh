@@ -16,6 +16,8 @@ readonly PACKAGES=(
   docker.io busybox-static
   # tests and benchmarks
   curl jq sqlite3 docker-compose iproute2 procps
+  # the libFuzzer target of the admission policy
+  clang libclang-rt-14-dev
 )
 readonly SOCKET=/var/run/docker.sock
 

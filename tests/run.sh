@@ -65,10 +65,20 @@ e2e_tests() {
   done
 }
 
+# The admission policy: the corpus under tests/policy/ through the real
+# binary, then a short libFuzzer run over load, check, rewrite and reload.
+policy_tests() {
+  echo "== policy corpus" >&2
+  bash tests/policy/run.sh 2>"$log/policy.err" | tee "$log/policy.log"
+  echo "== policy fuzz" >&2
+  bash tests/fuzz/run.sh "$build/fuzz" "${FUZZ_SECONDS:-20}"
+}
+
 [[ -x $CFP ]] || { echo "no cfp binary at $CFP"; echo "0 passed, 1 failed"; exit 1; }
 count < <(format_check)
 count < <(unit_tests)
 count < <(e2e_tests 2>&1 | grep -E '^(PASS|FAIL|SKIP):')
+count < <(policy_tests 2>&1 | grep -E '^(PASS|FAIL|SKIP):')
 # Every sanitizer report is a failure of its own.
 for f in "$log"/sanitizer.*; do
   [[ -e $f ]] || continue

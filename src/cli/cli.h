@@ -51,7 +51,8 @@ int cli_open_store (struct cli *cli, struct store **out);
 char *cli_template_dir (const struct cli *cli);
 int cli_open_engine (struct cli *cli, struct dock **out);
 
-/* Prints the error as one line on stderr and returns its exit code. */
+/* Prints the error of a negative rc as one line on stderr and returns its
+ * exit code; a positive rc is returned as it is. */
 int cli_fail (struct cli *cli, int rc);
 
 /* Prints JSON (pretty, sorted) to stdout and takes the reference. */
@@ -71,5 +72,6 @@ int cmd_tenant (struct cli *cli, int argc, char **argv);
 int cmd_template (struct cli *cli, int argc, char **argv);
 int cmd_deploy (struct cli *cli, int argc, char **argv);
 int cmd_stack (struct cli *cli, int argc, char **argv);
+int cmd_policy (struct cli *cli, int argc, char **argv);
 
 #endif

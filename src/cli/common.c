@@ -97,8 +97,10 @@ cli_fail (struct cli *cli, int rc)
 {
   int code = rc < 0 ? -rc : rc;
 
-  if (code == 0)
-    return 0;
+  /* A positive rc is an exit status the command has already explained
+   * (policy check: 1 findings, 2 unusable input). */
+  if (rc >= 0)
+    return rc;
   if (cli->err.msg[0] == '\0')
     snprintf (cli->err.msg, sizeof cli->err.msg, "failed (code %d)", code);
   if (cli->json)

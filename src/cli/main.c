@@ -21,6 +21,10 @@ static const char usage[]
       "  tenant create|ls|show        manage tenants\n"
       "  template ls|show             list and describe templates\n"
       "  deploy TEMPLATE ...          deploy or update a stack\n"
+      "  deploy --compose FILE ...    deploy a tenant's own compose file\n"
+      "  policy check|rewrite|rules|explain\n"
+      "                               the admission policy for compose "
+      "files\n"
       "  stack ls|status|stop|start|restart|rm\n"
       "                               operate on stacks\n"
       "  version                      print the version\n"
@@ -40,7 +44,9 @@ static const char usage[]
       "  5  the tenant's plan does not allow it (e.g. stack count)\n"
       "  6  the Docker engine is down, timed out or refused the request\n"
       "  7  state directory: missing, already initialised or unreadable\n"
-      "  8  conflict: the object exists already\n";
+      "  8  conflict: the object exists already\n"
+      "`cfp policy check` and `rewrite` have their own: 0 clean, 1 findings,\n"
+      "2 unusable input.\n";
 
 struct command
 {
@@ -52,6 +58,7 @@ static const struct command commands[] = {
   { "init", cmd_init },     { "plan", cmd_plan },
   { "tenant", cmd_tenant }, { "template", cmd_template },
   { "deploy", cmd_deploy }, { "stack", cmd_stack },
+  { "policy", cmd_policy },
 };
 
 int

@@ -91,7 +91,14 @@ struct cmp_service
   int64_t mem_limit;
   int64_t pids_limit;
   int64_t mem_reservation;
-  char *restart;         /* "no", "on-failure", ... NULL when unset */
+  char *restart; /* "no", "on-failure", ... NULL when unset */
+  /* Settings the admission policy has bounded; harden.c applies them. */
+  struct cmp_kv *sysctls; /* the Pod Security safe list only */
+  size_t n_sysctls;
+  char *stop_signal;     /* NULL when unset */
+  int64_t shm_size;      /* bytes, 0 = unset */
+  int oom_score_adj;     /* 0..1000, 0 = unset */
+  int blkio_weight;      /* 10..1000, 0 = unset */
   int64_t stop_grace_ms; /* stop_grace_period, 0 = unset */
 };
 

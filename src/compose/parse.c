@@ -1,12 +1,12 @@
 /* Compose file -> struct cmp_stack.
  *
- * libfyaml builds the document; a first walk bounds its size with aliases
- * expanded (an alias bomb must fail before fy_document_resolve() copies
- * it) and refuses non-standard tags such as Compose's `!reset`; then the
- * document is resolved (anchors, aliases, `<<` merge keys) and converted
- * key by key through tables of handlers.  Every key not in a table is an
- * error: a tenant file that says something cfp does not understand must
- * not deploy as if it had not said it.
+ * yaml.c loads the document under the limits of compose.h (size, nodes
+ * and depth with aliases expanded, one document, standard tags only, no
+ * duplicate keys) and resolves anchors, aliases and `<<` merge keys; the
+ * resolved document is converted here key by key through tables of
+ * handlers.  Every key not in a table is an error: a tenant file that says
+ * something cfp does not understand must not deploy as if it had not said
+ * it.
  *
  * The model is filled in place, so a failure at any point leaves a
  * partial model that compose_free() releases. */
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "compose/yaml.h"
 #include "core/util.h"
 
 #define MIB (1024 * 1024)
@@ -33,16 +34,12 @@ struct pctx
   const struct cmp_params *params;
   struct cfp_err *err;
   struct cmp_stack *st;
-  struct fy_diag *diag;
-  char diag_text[256];      /* uncollected libfyaml output, first line */
-  struct fy_node *services; /* top-level `services` */
-  struct fy_node *volumes;  /* top-level `volumes` */
+  struct fy_node *services;                 /* top-level `services` */
+  struct fy_node *volumes;                  /* top-level `volumes` */
   struct cmp_pos services_pos, volumes_pos; /* their keys */
   const char *svc;       /* service being parsed, NULL at top level */
   struct cmp_pos keypos; /* the key being handled */
   char path[128];        /* its dotted path, for messages */
-  size_t nodes;          /* counted by check_node() */
-  struct fy_node *chain[COMPOSE_MAX_DEPTH + 1]; /* ancestors */
   char raw[100];
 };
 
@@ -55,35 +52,6 @@ struct field
 };
 
 /* --- positions and messages ------------------------------------------ */
-
-static struct cmp_pos
-node_pos (struct fy_node *n)
-{
-  struct cmp_pos pos = { 0, 0 };
-  struct fy_node_pair *p;
-  const struct fy_mark *m;
-  void *it = NULL;
-
-  if (n == NULL)
-    return pos;
-  switch (fy_node_get_type (n))
-    {
-    case FYNT_SCALAR:
-      m = fy_node_get_scalar_token (n)
-              ? fy_token_start_mark (fy_node_get_scalar_token (n))
-              : NULL;
-      if (m != NULL)
-        pos = (struct cmp_pos){ (unsigned)m->line + 1,
-                                (unsigned)m->column + 1 };
-      return pos;
-    case FYNT_SEQUENCE:
-      return node_pos (fy_node_sequence_iterate (n, &it));
-    case FYNT_MAPPING:
-      p = fy_node_mapping_iterate (n, &it);
-      return p ? node_pos (fy_node_pair_key (p)) : pos;
-    }
-  return pos;
-}
 
 /* Messages are one line: control characters from user text become '?'. */
 static void
@@ -126,7 +94,7 @@ report (struct pctx *c, struct cmp_pos pos, const char *fmt, ...)
 static int __attribute__ ((format (printf, 3, 4)))
 fail (struct pctx *c, struct fy_node *n, const char *fmt, ...)
 {
-  struct cmp_pos pos = node_pos (n);
+  struct cmp_pos pos = compose_yaml_mark (n);
   va_list ap;
   int rc;
 
@@ -402,7 +370,7 @@ field_one (struct pctx *c, struct fy_node_pair *p, const struct field *tab,
 
   if (get_key (c, k, &name) < 0)
     return -CFP_E_INVALID;
-  c->keypos = node_pos (k);
+  c->keypos = compose_yaml_mark (k);
   snprintf (c->path + base, sizeof c->path - base, "%s%s", base ? "." : "",
             name);
   if (strncmp (name, "x-", 2) == 0)
@@ -652,7 +620,7 @@ new_mount (struct cmp_service *s, struct fy_node *n, enum cmp_mount_type type)
   m = &s->mounts[s->n_mounts++];
   memset (m, 0, sizeof *m);
   m->type = type;
-  m->pos = node_pos (n);
+  m->pos = compose_yaml_mark (n);
   return m;
 }
 
@@ -843,13 +811,28 @@ vol_long (struct pctx *c, struct cmp_service *s, struct fy_node *n)
   return check_mount (c, s, n);
 }
 
-/* tmpfs: "/path" or "/path:size=64m". */
+/* One tmpfs option: the flags harden.c applies anyway are accepted, and
+ * size= is kept; anything else (exec, suid, dev, mode=...) is refused. */
+static int
+tmpfs_opt (const char *opt, struct cmp_mount *m)
+{
+  static const char *const ok[] = { "rw", "noexec", "nosuid", "nodev" };
+
+  if (strncmp (opt, "size=", 5) == 0)
+    return parse_size (opt + 5, &m->tmpfs_size);
+  for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+    if (strcmp (opt, ok[i]) == 0)
+      return 0;
+  return -1;
+}
+
+/* tmpfs: "/path" or "/path:OPTS" with OPTS from tmpfs_opt(). */
 static int
 tmpfs_one (struct pctx *c, struct cmp_service *s, struct fy_node *n)
 {
   cleanup_free char *spec = NULL;
   struct cmp_mount *m;
-  char *opt;
+  char *opt, *save = NULL;
 
   if (get_str (c, n, &spec) < 0)
     return -CFP_E_INVALID;
@@ -858,13 +841,13 @@ tmpfs_one (struct pctx *c, struct cmp_service *s, struct fy_node *n)
     *opt++ = '\0';
   m = new_mount (s, n, CMP_MOUNT_TMPFS);
   m->target = xstrdup (spec);
-  if (opt != NULL
-      && (strncmp (opt, "size=", 5) != 0
-          || parse_size (opt + 5, &m->tmpfs_size) < 0))
-    return fail (c, n,
-                 "`%s`: `%s`: the only option is `size=` with a size "
-                 "such as `64m`",
-                 c->path, raw (c, n));
+  for (char *o = opt ? strtok_r (opt, ",", &save) : NULL; o != NULL;
+       o = strtok_r (NULL, ",", &save))
+    if (tmpfs_opt (o, m) < 0)
+      return fail (c, n,
+                   "`%s`: `%s`: options are `size=` with a size such as "
+                   "`64m`, and rw, noexec, nosuid, nodev",
+                   c->path, raw (c, n));
   return check_mount (c, s, n);
 }
 
@@ -1330,6 +1313,19 @@ svc_deploy (struct pctx *c, struct fy_node *v, void *obj)
   return parse_fields (c, v, deploy_fields, obj);
 }
 
+/* "on-failure:N" with N in 0..MAX_RETRIES. */
+static bool
+on_failure_count (const char *s)
+{
+  char *end;
+  long n;
+
+  if (strncmp (s, "on-failure:", 11) != 0 || !isdigit ((unsigned char)s[11]))
+    return false;
+  n = strtol (s + 11, &end, 10);
+  return *end == '\0' && n >= 0 && n <= MAX_RETRIES;
+}
+
 static int
 svc_restart (struct pctx *c, struct fy_node *v, void *obj)
 {
@@ -1344,10 +1340,219 @@ svc_restart (struct pctx *c, struct fy_node *v, void *obj)
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
     if (strcmp (s->restart, ok[i]) == 0)
       return 0;
+  if (on_failure_count (s->restart))
+    return 0;
   return fail (c, v,
-               "`restart` must be `no`, `always`, `on-failure` or "
+               "`restart` must be `no`, `always`, `on-failure[:N]` or "
                "`unless-stopped`, not `%s`",
                raw (c, v));
+}
+
+/* The keys below are what `cfp policy rewrite` writes into a tenant's
+ * file.  harden.c applies the same values to every container whatever the
+ * file says, so the model does not carry them; the parser only makes sure
+ * the file says nothing weaker, in case it did not come through the
+ * policy. */
+
+static int
+svc_read_only (struct pctx *c, struct fy_node *v, void *obj)
+{
+  bool ro = false;
+
+  (void)obj;
+  if (get_bool (c, v, &ro) < 0)
+    return -CFP_E_INVALID;
+  if (!ro)
+    return fail (c, v,
+                 "`read_only` must be true: cfp always mounts the root "
+                 "filesystem read-only (CFP-HC-14)");
+  return 0;
+}
+
+static int
+svc_one_of (struct pctx *c, struct fy_node *v, const char *key,
+            const char *const *ok, const char *rule)
+{
+  cleanup_free char *s = NULL;
+
+  if (get_str (c, v, &s) < 0)
+    return -CFP_E_INVALID;
+  for (size_t i = 0; ok[i]; i++)
+    if (strcasecmp (s, ok[i]) == 0)
+      return 0;
+  return fail (c, v, "`%s` may only be `%s` (%s)", key, ok[0], rule);
+}
+
+static int
+svc_cap_drop (struct pctx *c, struct fy_node *v, void *obj)
+{
+  static const char *const ok[] = { "ALL", "CAP_ALL", NULL };
+  struct fy_node *item;
+  void *it = NULL;
+
+  (void)obj;
+  if (v == NULL || !fy_node_is_sequence (v) || check_items (c, v) < 0)
+    return fail (c, v, "`cap_drop` must be the list [ALL] (CFP-HC-03)");
+  while ((item = fy_node_sequence_iterate (v, &it)) != NULL)
+    if (svc_one_of (c, item, "cap_drop", ok, "CFP-HC-03") < 0)
+      return -CFP_E_INVALID;
+  return 0;
+}
+
+static int
+svc_security_opt (struct pctx *c, struct fy_node *v, void *obj)
+{
+  static const char *const ok[]
+      = { "no-new-privileges:true", "no-new-privileges=true",
+          "no-new-privileges", NULL };
+  struct fy_node *item;
+  void *it = NULL;
+
+  (void)obj;
+  if (v == NULL || !fy_node_is_sequence (v) || check_items (c, v) < 0)
+    return fail (c, v, "`security_opt` must be a list (CFP-HC-05)");
+  while ((item = fy_node_sequence_iterate (v, &it)) != NULL)
+    if (svc_one_of (c, item, "security_opt", ok, "CFP-HC-05, CFP-HC-11") < 0)
+      return -CFP_E_INVALID;
+  return 0;
+}
+
+static int
+svc_cgroup (struct pctx *c, struct fy_node *v, void *obj)
+{
+  static const char *const ok[] = { "private", NULL };
+
+  (void)obj;
+  return svc_one_of (c, v, "cgroup", ok, "CFP-HC-21");
+}
+
+/* Only the namespaced sysctls of the Pod Security baseline: the rest
+ * change the host kernel (CFP-HC-30). */
+static bool
+sysctl_safe (const char *name)
+{
+  static const char *const ok[] = { "kernel.shm_rmid_forced",
+                                    "net.ipv4.ip_local_port_range",
+                                    "net.ipv4.tcp_syncookies",
+                                    "net.ipv4.ping_group_range",
+                                    "net.ipv4.ip_unprivileged_port_start",
+                                    "net.ipv4.ip_local_reserved_ports",
+                                    "net.ipv4.tcp_keepalive_time",
+                                    "net.ipv4.tcp_fin_timeout",
+                                    "net.ipv4.tcp_keepalive_intvl",
+                                    "net.ipv4.tcp_keepalive_probes",
+                                    "net.ipv4.tcp_rmem",
+                                    "net.ipv4.tcp_wmem",
+                                    NULL };
+
+  for (size_t i = 0; ok[i]; i++)
+    if (strcmp (name, ok[i]) == 0)
+      return true;
+  return false;
+}
+
+static int
+svc_sysctls (struct pctx *c, struct fy_node *v, void *obj)
+{
+  struct cmp_service *s = obj;
+  struct kvs t = { &s->sysctls, &s->n_sysctls, false };
+
+  if (get_kvs (c, v, &t) < 0)
+    return -CFP_E_INVALID;
+  for (size_t i = 0; i < s->n_sysctls; i++)
+    if (!sysctl_safe (s->sysctls[i].key) || s->sysctls[i].value == NULL)
+      return fail (c, v, "`sysctls`: `%.80s` is not a safe sysctl (CFP-HC-30)",
+                   s->sysctls[i].key);
+  return 0;
+}
+
+static int
+svc_stop_signal (struct pctx *c, struct fy_node *v, void *obj)
+{
+  struct cmp_service *s = obj;
+  const char *p;
+
+  free (s->stop_signal);
+  s->stop_signal = NULL;
+  if (get_str (c, v, &s->stop_signal) < 0)
+    return -CFP_E_INVALID;
+  p = s->stop_signal;
+  if (strncmp (p, "SIG", 3) == 0)
+    p += 3;
+  for (const char *q = p; *q; q++)
+    if (!isalnum ((unsigned char)*q) && *q != '+' && *q != '-')
+      return fail (c, v, "`stop_signal` `%s` is not a signal", raw (c, v));
+  if (*p == '\0' || strlen (p) > 16)
+    return fail (c, v, "`stop_signal` `%s` is not a signal", raw (c, v));
+  return 0;
+}
+
+/* /dev/shm lives in host memory: at most 64 MiB (CFP-HC-40). */
+static int
+svc_shm_size (struct pctx *c, struct fy_node *v, void *obj)
+{
+  struct cmp_service *s = obj;
+
+  if (get_size (c, v, 0, &s->shm_size) < 0)
+    return -CFP_E_INVALID;
+  if (s->shm_size > 64 * MIB)
+    return fail (c, v, "`shm_size` is above the limit of 64m (CFP-HC-40)");
+  return 0;
+}
+
+static int
+svc_oom_score_adj (struct pctx *c, struct fy_node *v, void *obj)
+{
+  struct cmp_service *s = obj;
+  int64_t n;
+
+  if (get_int (c, v, 0, 1000, &n) < 0)
+    return -CFP_E_INVALID;
+  s->oom_score_adj = (int)n;
+  return 0;
+}
+
+/* One container per service: only `scale: 1` means something cfp does. */
+static int
+svc_scale (struct pctx *c, struct fy_node *v, void *obj)
+{
+  int64_t n;
+
+  (void)obj;
+  return get_int (c, v, 1, 1, &n);
+}
+
+static int
+blkio_weight (struct pctx *c, struct fy_node *v, void *obj)
+{
+  int64_t n;
+
+  if (get_int (c, v, 10, 1000, &n) < 0)
+    return -CFP_E_INVALID;
+  ((struct cmp_service *)obj)->blkio_weight = (int)n;
+  return 0;
+}
+
+static const struct field blkio_fields[] = {
+  { "weight", blkio_weight, NULL },
+  { NULL, NULL, NULL },
+};
+
+static int
+svc_blkio (struct pctx *c, struct fy_node *v, void *obj)
+{
+  return parse_fields (c, v, blkio_fields, obj);
+}
+
+/* ulimits and logging: cfp sets nofile 4096/8192 and json-file logs sized
+ * by the plan; the policy has already judged what a file asks for. */
+static int
+svc_accepted_map (struct pctx *c, struct fy_node *v, void *obj)
+{
+  (void)obj;
+  if (v == NULL || !fy_node_is_mapping (v))
+    return fail (c, v, "`%s` must be a mapping", c->path);
+  return 0;
 }
 
 static int
@@ -1382,8 +1587,20 @@ static const struct field service_fields[] = {
   { "build", NULL, "cfp deploys prebuilt images only" },
   { "env_file", NULL, "cfp reads no files from the host; use `environment`" },
   { "container_name", NULL, "cfp names containers itself" },
-  { "read_only", NULL, "cfp always mounts the root filesystem read-only" },
-  { "cap_drop", NULL, "cfp always drops all capabilities" },
+  { "read_only", svc_read_only, NULL },
+  { "cap_drop", svc_cap_drop, NULL },
+  { "security_opt", svc_security_opt, NULL },
+  { "cgroup", svc_cgroup, NULL },
+  { "ulimits", svc_accepted_map, NULL },
+  { "logging", svc_accepted_map, NULL },
+  { "sysctls", svc_sysctls, NULL },
+  { "stop_signal", svc_stop_signal, NULL },
+  { "shm_size", svc_shm_size, NULL },
+  { "oom_score_adj", svc_oom_score_adj, NULL },
+  { "scale", svc_scale, NULL },
+  { "blkio_config", svc_blkio, NULL },
+  { "post_start", NULL, "cfp does not run lifecycle hooks" },
+  { "pre_stop", NULL, "cfp does not run lifecycle hooks" },
   { NULL, NULL, NULL },
 };
 
@@ -1411,11 +1628,11 @@ static int
 check_label (struct pctx *c, struct fy_node *k, const char *what,
              const char *name)
 {
-  if (name_is_dns_label (name))
+  if (name_is_compose (name))
     return 0;
   return fail (c, k,
-               "%s name `%.80s` is not a DNS label (1-63 characters "
-               "of a-z, 0-9 and '-', not starting or ending with '-')",
+               "%s name `%.80s` is not 1-63 characters of a-z, A-Z, 0-9, "
+               "'_', '.' and '-' starting with a letter or digit",
                what, name);
 }
 
@@ -1447,7 +1664,7 @@ parse_services (struct pctx *c)
       if (get_key (c, fy_node_pair_key (p), &s->name) < 0
           || check_label (c, fy_node_pair_key (p), "service", s->name) < 0)
         return -CFP_E_INVALID;
-      s->pos = node_pos (fy_node_pair_key (p));
+      s->pos = compose_yaml_mark (fy_node_pair_key (p));
     }
   it = NULL;
   for (i = 0; (p = fy_node_mapping_iterate (n, &it)) != NULL; i++)
@@ -1464,7 +1681,7 @@ parse_volume (struct pctx *c, struct cmp_volume *vol, struct fy_node_pair *p)
   if (get_key (c, k, &vol->name) < 0
       || check_label (c, k, "volume", vol->name) < 0)
     return -CFP_E_INVALID;
-  vol->pos = node_pos (k);
+  vol->pos = compose_yaml_mark (k);
   if (is_null (v)
       || (fy_node_is_mapping (v) && fy_node_mapping_item_count (v) == 0))
     return 0;
@@ -1618,205 +1835,21 @@ parse_root (struct pctx *c, struct fy_node *root)
   return check_cycles (c);
 }
 
-/* --- loading: libfyaml ------------------------------------------------- */
-
-/* libfyaml writes here what it does not collect; keep the first line for
- * a message and print nothing. */
-static void
-diag_sink (struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-  struct pctx *c = user;
-  size_t n = strcspn (buf, "\n");
-
-  (void)diag;
-  if (c->diag_text[0] != '\0')
-    return;
-  n = n < len ? n : len;
-  snprintf (c->diag_text, sizeof c->diag_text, "%.*s", (int)n, buf);
-}
-
-static int
-yaml_error (struct pctx *c, const char *what)
-{
-  struct fy_diag_error *e;
-  void *it = NULL;
-
-  while ((e = fy_diag_errors_iterate (c->diag, &it)) != NULL)
-    if (e->type >= FYET_ERROR)
-      return report (c,
-                     (struct cmp_pos){ (unsigned)e->line, (unsigned)e->column },
-                     "%s: %s", what, e->msg ? e->msg : "error");
-  return report (c, (struct cmp_pos){ 0, 0 }, "%s: %s", what,
-                 c->diag_text[0] ? c->diag_text : "failed");
-}
-
-static int
-check_tag (struct pctx *c, struct fy_node *n)
-{
-  static const char *const ok[]
-      = { "str", "int", "float", "bool", "null", "map", "seq" };
-  static const char std[] = "tag:yaml.org,2002:";
-  size_t len = 0;
-  const char *tag = fy_node_get_tag (n, &len);
-
-  if (tag == NULL)
-    return 0;
-  if (len > sizeof std - 1 && memcmp (tag, std, sizeof std - 1) == 0)
-    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
-      if (len - (sizeof std - 1) == strlen (ok[i])
-          && memcmp (tag + sizeof std - 1, ok[i], strlen (ok[i])) == 0)
-        return 0;
-  return fail (c, n, "YAML tag `%.*s` is not supported",
-               (int)(len > 60 ? 60 : len), tag);
-}
-
-static int check_node (struct pctx *c, struct fy_node *n, unsigned depth);
-
-static int
-check_alias (struct pctx *c, struct fy_node *n, unsigned depth)
-{
-  struct fy_node *target = fy_node_resolve_alias (n);
-
-  if (target == NULL)
-    return fail (c, n, "unknown alias `*%s`", raw (c, n));
-  for (unsigned i = 0; i < depth; i++)
-    if (c->chain[i] == target)
-      return fail (c, n, "alias `*%s` refers to a node that contains it",
-                   raw (c, n));
-  return check_node (c, target, depth + 1);
-}
-
-/* Bounds the document as fy_document_resolve() would expand it. */
-static int
-check_node (struct pctx *c, struct fy_node *n, unsigned depth)
-{
-  struct fy_node_pair *p;
-  struct fy_node *item;
-  void *it = NULL;
-
-  if (n == NULL)
-    return 0;
-  if (depth >= COMPOSE_MAX_DEPTH)
-    return fail (c, n,
-                 "nested deeper than the limit of %d levels (aliases "
-                 "expanded)",
-                 COMPOSE_MAX_DEPTH);
-  if (++c->nodes > COMPOSE_MAX_NODES)
-    return fail (c, n,
-                 "more than the limit of %d YAML nodes (aliases "
-                 "expanded)",
-                 COMPOSE_MAX_NODES);
-  if (check_tag (c, n) < 0)
-    return -CFP_E_INVALID;
-  c->chain[depth] = n;
-  if (fy_node_is_alias (n))
-    return check_alias (c, n, depth);
-  if (fy_node_is_mapping (n))
-    while ((p = fy_node_mapping_iterate (n, &it)) != NULL)
-      if (check_node (c, fy_node_pair_key (p), depth + 1) < 0
-          || check_node (c, fy_node_pair_value (p), depth + 1) < 0)
-        return -CFP_E_INVALID;
-  if (fy_node_is_sequence (n))
-    while ((item = fy_node_sequence_iterate (n, &it)) != NULL)
-      if (check_node (c, item, depth + 1) < 0)
-        return -CFP_E_INVALID;
-  return 0;
-}
-
-static int
-check_text (struct pctx *c, const char *text, size_t len)
-{
-  const char *nul;
-  unsigned line = 1;
-
-  if (len > COMPOSE_MAX_BYTES)
-    return report (c, (struct cmp_pos){ 0, 0 },
-                   "the file is %zu bytes, over the limit of %d", len,
-                   COMPOSE_MAX_BYTES);
-  nul = memchr (text, '\0', len);
-  if (nul == NULL)
-    return 0;
-  for (const char *p = text; p < nul; p++)
-    line += *p == '\n';
-  return report (c, (struct cmp_pos){ line, 1 }, "NUL byte in the file");
-}
-
-static struct fy_diag *
-diag_new (struct pctx *c)
-{
-  struct fy_diag_cfg cfg;
-  struct fy_diag *diag;
-
-  fy_diag_cfg_default (&cfg);
-  cfg.fp = NULL;
-  cfg.output_fn = diag_sink;
-  cfg.user = c;
-  cfg.colorize = false;
-  cfg.level = FYET_ERROR;
-  diag = fy_diag_create (&cfg);
-  if (diag != NULL)
-    fy_diag_set_collect_errors (diag, true);
-  return diag;
-}
-
-/* Loads the single document of `text` and resolves it. */
-static int
-load (struct pctx *c, struct fy_parser *fyp, const char *text, size_t len,
-      struct fy_document **out)
-{
-  struct fy_document *extra;
-
-  if (fy_parser_set_string (fyp, text, len) != 0)
-    return report (c, (struct cmp_pos){ 0, 0 }, "cannot read the YAML");
-  *out = fy_parse_load_document (fyp);
-  if (*out == NULL)
-    return fy_diag_got_error (c->diag)
-               ? yaml_error (c, "YAML syntax error")
-               : report (c, (struct cmp_pos){ 0, 0 },
-                         "the file is empty: top-level `services` is "
-                         "required");
-  extra = fy_parse_load_document (fyp);
-  if (extra != NULL)
-    {
-      fy_parse_document_destroy (fyp, extra);
-      return report (c, (struct cmp_pos){ 0, 0 },
-                     "more than one YAML document");
-    }
-  if (fy_diag_got_error (c->diag))
-    return yaml_error (c, "YAML syntax error");
-  if (check_node (c, fy_document_root (*out), 0) < 0)
-    return -CFP_E_INVALID;
-  if (fy_document_resolve (*out) != 0)
-    return yaml_error (c, "YAML anchors");
-  return 0;
-}
+/* --- loading ---------------------------------------------------------- */
 
 static int
 parse_yaml (struct pctx *c, const char *text, size_t len)
 {
-  struct fy_parse_cfg cfg = { 0 };
-  struct fy_document *doc = NULL;
-  struct fy_parser *fyp;
+  struct cmp_yaml *y = NULL;
   int rc;
 
-  c->diag = diag_new (c);
-  if (c->diag == NULL)
-    return report (c, (struct cmp_pos){ 0, 0 }, "cannot set up libfyaml");
-  cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE;
-  cfg.diag = c->diag;
-  fyp = fy_parser_create (&cfg);
-  if (fyp == NULL)
-    rc = report (c, (struct cmp_pos){ 0, 0 }, "cannot set up libfyaml");
-  else
-    rc = load (c, fyp, text, len, &doc);
+  rc = compose_yaml_load (text, len, c->file, 0, &y, c->err);
+  if (rc == 0 && y == NULL)
+    rc = report (c, (struct cmp_pos){ 0, 0 },
+                 "the file is empty: top-level `services` is required");
   if (rc == 0)
-    rc = parse_root (c, fy_document_root (doc));
-  if (doc != NULL)
-    fy_parse_document_destroy (fyp, doc);
-  if (fyp != NULL)
-    fy_parser_destroy (fyp);
-  /* Not fy_diag_unref(): only destroy frees the collected errors. */
-  fy_diag_destroy (c->diag);
+    rc = parse_root (c, compose_yaml_root (y));
+  compose_yaml_free (y);
   return rc;
 }
 
@@ -1838,9 +1871,7 @@ compose_parse (const char *text, size_t len, const char *file,
   c->st = xcalloc (1, sizeof *c->st);
   c->st->file = xstrdup (file != NULL ? file : "compose.yml");
   c->file = c->st->file;
-  rc = check_text (c, text, len);
-  if (rc == 0)
-    rc = parse_yaml (c, text, len);
+  rc = parse_yaml (c, text, len);
   if (rc == 0)
     *out = steal_pointer (&c->st);
   compose_free (c->st);
@@ -1880,6 +1911,8 @@ service_free (struct cmp_service *s)
   free (s->expose);
   argv_free (s->healthcheck.test);
   free (s->restart);
+  kvs_free (s->sysctls, s->n_sysctls);
+  free (s->stop_signal);
 }
 
 void

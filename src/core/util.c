@@ -177,6 +177,19 @@ name_is_dns_label (const char *s)
   return true;
 }
 
+bool
+name_is_compose (const char *s)
+{
+  size_t n = s ? strlen (s) : 0;
+
+  if (n == 0 || n > 63 || !isalnum ((unsigned char)s[0]))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum ((unsigned char)s[i]) && strchr ("_.-", s[i]) == NULL)
+      return false;
+  return true;
+}
+
 int
 name_check (const char *what, const char *s, struct cfp_err *err)
 {

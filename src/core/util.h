@@ -54,6 +54,12 @@ void buf_free (struct buf *b);
  * ending with '-'.  Tenant, stack, service and volume names are labels. */
 bool name_is_dns_label (const char *s);
 
+/* True when s is a Compose service or volume name cfp accepts:
+ * [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters.  Engine names join
+ * parts with '_', and tenant and stack names (DNS labels) hold none, so
+ * cfp_<tenant>_<stack>_<name> stays unambiguous. */
+bool name_is_compose (const char *s);
+
 /* Checks a name; on failure sets CFP_E_INVALID naming `what`. */
 int name_check (const char *what, const char *s, struct cfp_err *err);
 

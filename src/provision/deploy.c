@@ -58,6 +58,7 @@ struct deploy
   struct svc_plan *svcs;
   size_t n;
   json_t *existing; /* the stack's containers as the engine lists them */
+  char *rewritten;  /* a tenant compose file as the policy rewrote it */
 };
 
 /* ---- inputs ---- */
@@ -144,9 +145,13 @@ load_inputs (struct deploy *dp, struct cfp_err *err)
   rc = store_tenant_get (dp->st, req->tenant, &dp->tenant, err);
   if (rc == 0)
     rc = plan_find (dp->tenant.plan, &dp->plan, err);
-  if (rc == 0)
+  if (rc == 0 && req->compose_text != NULL)
+    rc = prov_admit (req->compose_text, req->compose_len, req->compose_file,
+                     req->sets, req->n_sets, dp->plan, req->policy, &dp->model,
+                     &dp->tmpl, &dp->rewritten, err);
+  else if (rc == 0)
     rc = tmpl_load (req->template_dir, req->template_name, &dp->tmpl, err);
-  if (rc == 0)
+  if (rc == 0 && req->compose_text == NULL)
     rc = tmpl_render (dp->tmpl, req->sets, req->n_sets, &dp->model, err);
   if (rc == 0)
     rc = check_overrides (dp, err);
@@ -758,6 +763,7 @@ record (struct deploy *dp, struct cfp_err *err)
   row.tenant = xstrdup (dp->req->tenant);
   row.name = xstrdup (dp->req->stack);
   row.template_name = xstrdup (dp->tmpl->name);
+  row.compose = dp->rewritten ? xstrdup (dp->rewritten) : NULL;
   row.params_json = sets_json (dp->req->sets, dp->req->n_sets);
   row.images_json = sets_json (dp->req->images, dp->req->n_images);
   row.spec_hash = harden_spec_hash (NULL, hashes.data ? hashes.data : "");
@@ -801,6 +807,7 @@ deploy_free (struct deploy *dp)
   json_decref (dp->existing);
   compose_free (dp->model);
   tmpl_free (dp->tmpl);
+  free (dp->rewritten);
 }
 
 static int

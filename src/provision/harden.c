@@ -383,6 +383,23 @@ host_config (const struct harden_ctx *c, const struct cmp_service *svc,
       h, "RestartPolicy",
       json_pack ("{s:s, s:i}", "Name", batch ? "no" : "on-failure",
                  "MaximumRetryCount", batch ? 0 : p->restart_retries));
+  /* Settings the admission policy bounded (safe sysctls, small shm, a
+   * higher OOM score only, a block I/O weight). */
+  if (svc->n_sysctls > 0)
+    {
+      json_t *sc = json_object ();
+
+      for (size_t i = 0; i < svc->n_sysctls; i++)
+        json_object_set_new (sc, svc->sysctls[i].key,
+                             json_string (svc->sysctls[i].value));
+      json_object_set_new (h, "Sysctls", sc);
+    }
+  if (svc->shm_size > 0)
+    json_object_set_new (h, "ShmSize", json_integer (svc->shm_size));
+  if (svc->oom_score_adj > OOM_SCORE_ADJ)
+    json_object_set_new (h, "OomScoreAdj", json_integer (svc->oom_score_adj));
+  if (svc->blkio_weight > 0)
+    json_object_set_new (h, "BlkioWeight", json_integer (svc->blkio_weight));
   json_object_set_new (h, "Ulimits",
                        json_pack ("[{s:s, s:i, s:i}]", "Name", "nofile", "Soft",
                                   NOFILE_SOFT, "Hard", NOFILE_HARD));
@@ -452,6 +469,8 @@ harden_container_spec (const struct harden_ctx *c,
     json_object_set_new (spec, "Entrypoint", argv_json (svc->entrypoint));
   if (svc->working_dir)
     json_object_set_new (spec, "WorkingDir", json_string (svc->working_dir));
+  if (svc->stop_signal)
+    json_object_set_new (spec, "StopSignal", json_string (svc->stop_signal));
   if (svc->stop_grace_ms)
     json_object_set_new (spec, "StopTimeout",
                          json_integer ((svc->stop_grace_ms + 999) / 1000));

@@ -11,8 +11,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "compose/compose.h"
 #include "core/err.h"
 #include "engine/docker.h"
+#include "ops/plan.h"
+#include "provision/template.h"
 #include "store/store.h"
 
 /* One thing a command did, for progress output and --json. */
@@ -40,11 +43,20 @@ void prov_report_add (struct prov_report *r, const char *kind, const char *name,
 void prov_report_free (struct prov_report *r);
 json_t *prov_report_json (const struct prov_report *r);
 
+struct pol_result;
+
 struct deploy_req
 {
   const char *tenant;
   const char *stack;
-  const char *template_name;
+  const char *template_name; /* NULL when compose_text is set */
+  /* A tenant's own compose file instead of a template: it passes the
+   * admission policy (src/policy/) or nothing is created.  Its findings go
+   * to *policy when that is not NULL. */
+  const char *compose_text;
+  size_t compose_len;
+  const char *compose_file; /* its name in messages */
+  struct pol_result *policy;
   char *const *sets; /* "KEY=VALUE" */
   size_t n_sets;
   char *const *images; /* "SERVICE=IMAGE" */
@@ -55,6 +67,17 @@ struct deploy_req
 
 int prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
                  struct prov_report *rep, struct cfp_err *err);
+
+/* Admission of a tenant's compose file for `plan`: load, check (any
+ * finding refuses it: CFP_E_INVALID, findings in *findings), rewrite to the
+ * hardened defaults, and parse the rewritten file into the typed model,
+ * with a template synthesised from it (kind from `restart`, ingress ports
+ * from `expose`, every volume holding state).  *rewritten receives the
+ * rewritten YAML. */
+int prov_admit (const char *text, size_t len, const char *file,
+                char *const *sets, size_t n_sets, const struct plan *plan,
+                struct pol_result *findings, struct cmp_stack **model,
+                struct tmpl **tmpl, char **rewritten, struct cfp_err *err);
 
 /* Grace given to a service on stop before the engine kills it. */
 #define PROV_STOP_GRACE_S 10

@@ -250,8 +250,8 @@ parse_section (struct meta_ctx *c, struct fy_node *key, struct fy_node *v,
       if (params && !param_name_ok (name))
         return meta_fail (
             c, k, "parameter name `%.64s` is not [A-Za-z_][A-Za-z0-9_]*", name);
-      if (!params && !name_is_dns_label (name))
-        return meta_fail (c, k, "`%s` entry `%.64s` is not a DNS label",
+      if (!params && !name_is_compose (name))
+        return meta_fail (c, k, "`%s` entry `%.64s` is not a valid name",
                           section, name);
       if (fn (c, k, fy_node_pair_value (pair), slot) < 0)
         return -CFP_E_INVALID;

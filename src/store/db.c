@@ -54,6 +54,8 @@ static const char *const migrations[] = {
   "  action TEXT NOT NULL,"
   "  result TEXT NOT NULL,"
   "  detail TEXT);",
+  /* 2: tenants' own compose files, kept as the policy rewrote them */
+  "ALTER TABLE stacks ADD COLUMN compose TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

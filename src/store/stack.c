@@ -36,6 +36,7 @@ stack_row_free (struct stack_row *r)
   free (r->spec_hash);
   free (r->network);
   free (r->state);
+  free (r->compose);
   memset (r, 0, sizeof *r);
 }
 
@@ -49,7 +50,8 @@ stack_rows_free (struct stack_row *rows, size_t n)
 
 static const char stack_select[]
     = "SELECT s.id, t.name, s.name, s.template, s.params, s.images,"
-      " s.spec_hash, s.network, s.state, s.created_at, s.updated_at"
+      " s.spec_hash, s.network, s.state, s.created_at, s.updated_at,"
+      " s.compose"
       " FROM stacks s JOIN tenants t ON t.id = s.tenant_id";
 
 static void
@@ -67,6 +69,8 @@ read_stack (sqlite3_stmt *q, struct stack_row *r)
   r->state = col_dup (q, 8);
   r->created_at = sqlite3_column_int64 (q, 9);
   r->updated_at = sqlite3_column_int64 (q, 10);
+  if (sqlite3_column_type (q, 11) != SQLITE_NULL)
+    r->compose = col_dup (q, 11);
 }
 
 static int
@@ -233,12 +237,12 @@ put_stack (struct store *st, const struct stack_row *r, int64_t *id,
   rc = store_prepare (
       st,
       "INSERT INTO stacks (tenant_id, name, template, params, images,"
-      " spec_hash, network, state, created_at, updated_at)"
-      " SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%s','now'),"
+      " spec_hash, network, state, compose, created_at, updated_at)"
+      " SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, strftime('%s','now'),"
       " strftime('%s','now') FROM tenants WHERE name = ?1"
       " ON CONFLICT (tenant_id, name) DO UPDATE SET template = ?3,"
       " params = ?4, images = ?5, spec_hash = ?6, network = ?7, state = ?8,"
-      " updated_at = strftime('%s','now')"
+      " compose = ?9, updated_at = strftime('%s','now')"
       " RETURNING id",
       &q, "write stack", err);
   if (rc < 0)
@@ -251,6 +255,7 @@ put_stack (struct store *st, const struct stack_row *r, int64_t *id,
   sqlite3_bind_text (q, 6, r->spec_hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (q, 7, r->network, -1, SQLITE_STATIC);
   sqlite3_bind_text (q, 8, r->state, -1, SQLITE_STATIC);
+  sqlite3_bind_text (q, 9, r->compose, -1, SQLITE_STATIC);
   rc = sqlite3_step (q);
   if (rc == SQLITE_ROW)
     *id = sqlite3_column_int64 (q, 0);

@@ -90,7 +90,8 @@ struct stack_row
   char *images_json; /* the --image overrides, a JSON object */
   char *spec_hash;   /* hash of everything that was created */
   char *network;
-  char *state; /* "running" or "stopped" */
+  char *state;   /* "running" or "stopped" */
+  char *compose; /* a tenant file as admitted (rewritten), else NULL */
   int64_t created_at;
   int64_t updated_at;
   struct service_row *services;

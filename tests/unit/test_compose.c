@@ -633,12 +633,19 @@ static void
 test_bad_names (void **state)
 {
   (void)state;
-  parse_err ("services:\n  Web_1:\n    image: x\n",
-             "compose.yml:2:3: service name `Web_1` is not a DNS label");
+  struct cmp_stack *st;
+
+  /* Compose's own names are fine: engine names join parts with '_' and
+   * tenant and stack names hold none. */
+  st = parse_ok ("volumes:\n  My_Data:\nservices:\n  Web_1:\n"
+                 "    image: x\n    volumes: [My_Data:/d]\n");
+  compose_free (st);
+  parse_err ("services:\n  web/1:\n    image: x\n",
+             "compose.yml:2:3: service name `web/1` is not 1-63 characters");
   parse_err ("services:\n  -web: {image: x}\n",
-             "service name `-web` is not a DNS label");
-  parse_err ("volumes:\n  My_Data:\nservices:\n  web: {image: x}\n",
-             "compose.yml:2:3: volume name `My_Data` is not a DNS label");
+             "service name `-web` is not 1-63 characters");
+  parse_err ("volumes:\n  .data:\nservices:\n  web: {image: x}\n",
+             "compose.yml:2:3: volume name `.data` is not 1-63 characters");
 }
 
 static void
@@ -731,7 +738,7 @@ test_numeric_bounds (void **state)
   parse_err (SVC "    cpus: 1\n    deploy: {resources: {limits: {cpus: 2}}}\n",
              "`deploy.resources.limits.cpus` conflicts with another setting");
   parse_err (SVC "    restart: sometimes\n",
-             "`restart` must be `no`, `always`, `on-failure` or "
+             "`restart` must be `no`, `always`, `on-failure[:N]` or "
              "`unless-stopped`, not `sometimes`");
 }
 
@@ -773,7 +780,8 @@ test_sizes_and_durations (void **state)
              "interval `1ms` is below the minimum of 5 s");
   parse_err (SVC "    healthcheck: {interval: 25h}\n",
              "`healthcheck.interval` is `25h`, longer than the limit of 24h");
-  parse_err (SVC "    tmpfs: \"/a:mode=1777\"\n", "the only option is `size=`");
+  parse_err (SVC "    tmpfs: \"/a:mode=1777\"\n",
+             "options are `size=` with a size such as `64m`, and rw, noexec");
 }
 
 static void
