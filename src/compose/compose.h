@@ -144,4 +144,8 @@ int compose_interpolate (const char *in, const struct cmp_params *params,
 const struct cmp_service *compose_service (const struct cmp_stack *stack,
                                            const char *name);
 
+/* True for the namespaced sysctls of the Pod Security baseline, the only
+ * ones a tenant container may set (the rest change the host kernel). */
+bool compose_sysctl_safe (const char *name);
+
 #endif

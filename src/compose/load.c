@@ -57,20 +57,13 @@ jnew (json_t *j)
 static int __attribute__ ((format (printf, 3, 4)))
 report (struct lctx *c, struct cmp_pos pos, const char *fmt, ...)
 {
-  char msg[CFP_ERR_MAX];
-  char where[64] = "";
   va_list ap;
+  int rc;
 
   va_start (ap, fmt);
-  vsnprintf (msg, sizeof msg, fmt, ap);
+  rc = compose_vreport (c->err, c->file, pos, fmt, ap);
   va_end (ap);
-  if (pos.line > 0)
-    snprintf (where, sizeof where, ":%u:%u", pos.line, pos.col);
-  cfp_err_set (c->err, CFP_E_INVALID, "%s%s: %s", c->file, where, msg);
-  for (char *s = c->err->msg; *s; s++)
-    if ((unsigned char)*s < 0x20 || *s == 0x7f)
-      *s = '?';
-  return -CFP_E_INVALID;
+  return rc;
 }
 
 /* The text as written, cut short, for messages: never interpolated, as a

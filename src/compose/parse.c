@@ -1426,31 +1426,6 @@ svc_cgroup (struct pctx *c, struct fy_node *v, void *obj)
   return svc_one_of (c, v, "cgroup", ok, "CFP-HC-21");
 }
 
-/* Only the namespaced sysctls of the Pod Security baseline: the rest
- * change the host kernel (CFP-HC-30). */
-static bool
-sysctl_safe (const char *name)
-{
-  static const char *const ok[] = { "kernel.shm_rmid_forced",
-                                    "net.ipv4.ip_local_port_range",
-                                    "net.ipv4.tcp_syncookies",
-                                    "net.ipv4.ping_group_range",
-                                    "net.ipv4.ip_unprivileged_port_start",
-                                    "net.ipv4.ip_local_reserved_ports",
-                                    "net.ipv4.tcp_keepalive_time",
-                                    "net.ipv4.tcp_fin_timeout",
-                                    "net.ipv4.tcp_keepalive_intvl",
-                                    "net.ipv4.tcp_keepalive_probes",
-                                    "net.ipv4.tcp_rmem",
-                                    "net.ipv4.tcp_wmem",
-                                    NULL };
-
-  for (size_t i = 0; ok[i]; i++)
-    if (strcmp (name, ok[i]) == 0)
-      return true;
-  return false;
-}
-
 static int
 svc_sysctls (struct pctx *c, struct fy_node *v, void *obj)
 {
@@ -1460,7 +1435,7 @@ svc_sysctls (struct pctx *c, struct fy_node *v, void *obj)
   if (get_kvs (c, v, &t) < 0)
     return -CFP_E_INVALID;
   for (size_t i = 0; i < s->n_sysctls; i++)
-    if (!sysctl_safe (s->sysctls[i].key) || s->sysctls[i].value == NULL)
+    if (!compose_sysctl_safe (s->sysctls[i].key) || s->sysctls[i].value == NULL)
       return fail (c, v, "`sysctls`: `%.80s` is not a safe sysctl (CFP-HC-30)",
                    s->sysctls[i].key);
   return 0;
@@ -1928,6 +1903,30 @@ compose_free (struct cmp_stack *stack)
   free (stack->volumes);
   free (stack->file);
   free (stack);
+}
+
+/* CFP-HC-30: the list is shared with the policy (src/policy/check.c). */
+bool
+compose_sysctl_safe (const char *name)
+{
+  static const char *const ok[] = { "kernel.shm_rmid_forced",
+                                    "net.ipv4.ip_local_port_range",
+                                    "net.ipv4.tcp_syncookies",
+                                    "net.ipv4.ping_group_range",
+                                    "net.ipv4.ip_unprivileged_port_start",
+                                    "net.ipv4.ip_local_reserved_ports",
+                                    "net.ipv4.tcp_keepalive_time",
+                                    "net.ipv4.tcp_fin_timeout",
+                                    "net.ipv4.tcp_keepalive_intvl",
+                                    "net.ipv4.tcp_keepalive_probes",
+                                    "net.ipv4.tcp_rmem",
+                                    "net.ipv4.tcp_wmem",
+                                    NULL };
+
+  for (size_t i = 0; ok[i]; i++)
+    if (strcmp (name, ok[i]) == 0)
+      return true;
+  return false;
 }
 
 const struct cmp_service *

@@ -123,24 +123,34 @@ compose_yaml_mark (struct fy_node *n)
   return node_pos (n, false);
 }
 
-static int __attribute__ ((format (printf, 3, 4)))
-report (struct yctx *c, struct cmp_pos pos, const char *fmt, ...)
+int
+compose_vreport (struct cfp_err *err, const char *file, struct cmp_pos pos,
+                 const char *fmt, va_list ap)
 {
   char msg[CFP_ERR_MAX];
   char where[64] = "";
-  va_list ap;
 
-  va_start (ap, fmt);
   vsnprintf (msg, sizeof msg, fmt, ap);
-  va_end (ap);
   if (pos.line > 0)
     snprintf (where, sizeof where, ":%u:%u", pos.line, pos.col);
-  cfp_err_set (c->err, CFP_E_INVALID, "%s%s: %s", c->file, where, msg);
+  cfp_err_set (err, CFP_E_INVALID, "%s%s: %s", file, where, msg);
   /* One line: control characters from the file become '?'. */
-  for (char *s = c->err->msg; *s; s++)
+  for (char *s = err->msg; *s; s++)
     if ((unsigned char)*s < 0x20 || *s == 0x7f)
       *s = '?';
   return -CFP_E_INVALID;
+}
+
+static int __attribute__ ((format (printf, 3, 4)))
+report (struct yctx *c, struct cmp_pos pos, const char *fmt, ...)
+{
+  va_list ap;
+  int rc;
+
+  va_start (ap, fmt);
+  rc = compose_vreport (c->err, c->file, pos, fmt, ap);
+  va_end (ap);
+  return rc;
 }
 
 static int

@@ -36,6 +36,8 @@
 #ifndef CFP_COMPOSE_YAML_H
 #define CFP_COMPOSE_YAML_H
 
+#include <stdarg.h>
+
 #include <libfyaml.h>
 
 #include "compose/compose.h"
@@ -74,5 +76,12 @@ struct cmp_pos compose_yaml_pos (struct fy_node *n);
  * later, at libfyaml's own mark: the column compose_parse() has always
  * reported (tests/unit/test_compose.c pins it). */
 struct cmp_pos compose_yaml_mark (struct fy_node *n);
+
+/* Sets CFP_E_INVALID "FILE[:LINE:COL]: message" on one line (control
+ * characters from the file become '?') and returns -CFP_E_INVALID: the
+ * error shape of both compose front ends. */
+int compose_vreport (struct cfp_err *err, const char *file, struct cmp_pos pos,
+                     const char *fmt, va_list ap)
+    __attribute__ ((format (printf, 4, 0)));
 
 #endif

@@ -1309,35 +1309,10 @@ check_image (struct chk *c, const struct svc_check *k, json_t *v,
 
 /* --- kernel and network settings (CFP-HC-30, 44 to 47) ----------------- */
 
-/* The Pod Security Standards' namespaced sysctls. */
-static bool
-sysctl_safe (const char *name)
-{
-  static const char *const safe[] = {
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
-  };
-
-  for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
-    if (strcmp (name, safe[i]) == 0)
-      return true;
-  return false;
-}
-
 static void
 check_sysctl_name (struct chk *c, const char *name, const struct loc *at)
 {
-  if (!sysctl_safe (name))
+  if (!compose_sysctl_safe (name))
     add (c, "CFP-HC-30", at, "sysctl `%s` is not in the safe list",
          quote (name).s);
 }
