@@ -52,6 +52,7 @@ struct deploy_args
   char *images[MAX_ARGS];
   char *compose_text; /* owned */
   struct pol_result findings;
+  struct pol_settings settings; /* <state-dir>/policy.json */
 };
 
 static int
@@ -116,6 +117,11 @@ cmd_deploy (struct cli *cli, int argc, char **argv)
   int rc;
 
   rc = parse (cli, argc, argv, &a);
+  if (rc == 0)
+    {
+      cleanup_free char *dir = cli_state_dir (cli);
+      rc = pol_settings_load (dir, &a.settings, &cli->err);
+    }
   if (rc == 0 && a.req.compose_file)
     rc = read_file_limit (a.req.compose_file, COMPOSE_MAX_BYTES,
                           &a.compose_text, &a.req.compose_len, &cli->err);
@@ -123,6 +129,7 @@ cmd_deploy (struct cli *cli, int argc, char **argv)
     return rc;
   a.req.compose_text = a.compose_text;
   a.req.policy = &a.findings;
+  a.req.settings = &a.settings;
   tdir = cli_template_dir (cli);
   a.req.template_dir = tdir;
   a.req.actor = "cli";
@@ -146,6 +153,7 @@ cmd_deploy (struct cli *cli, int argc, char **argv)
   if (rc < 0 && a.findings.n_findings > 0)
     pol_report (stderr, &a.findings, 1, cli->json ? POL_JSON : POL_TEXT);
   pol_result_free (&a.findings);
+  pol_settings_free (&a.settings);
   free (a.compose_text);
   prov_report_free (&rep);
   dock_close (d);

@@ -47,6 +47,7 @@ struct policy_args
   char **files;
   size_t n_files;
   const char *sub;
+  struct pol_settings settings; /* <state-dir>/policy.json */
 };
 
 /* ---- arguments ---- */
@@ -158,7 +159,7 @@ config_for (struct cli *cli, const struct policy_args *a,
 
   if (rc < 0)
     return rc;
-  pol_config_default (cfg, plan);
+  pol_config_for (cfg, plan, &a->settings);
   return 0;
 }
 
@@ -382,25 +383,42 @@ policy_explain (struct cli *cli, const struct policy_args *a)
   return 0;
 }
 
+static int
+policy_run (struct cli *cli, struct policy_args *a)
+{
+  if (strcmp (a->sub, "check") == 0)
+    return policy_check (cli, a);
+  if (strcmp (a->sub, "rewrite") == 0)
+    return policy_rewrite (cli, a);
+  if (strcmp (a->sub, "rules") == 0)
+    return policy_rules (cli, a);
+  if (strcmp (a->sub, "explain") == 0)
+    return policy_explain (cli, a);
+  return cli_usage (cli, "policy",
+                    "expected check, rewrite, rules or "
+                    "explain");
+}
+
 int
 cmd_policy (struct cli *cli, int argc, char **argv)
 {
   struct policy_args a = { 0 };
+  cleanup_free char *dir = NULL;
   int rc = parse_args (cli, argc, argv, &a);
 
   if (rc < 0)
     return rc;
   if (cli->json && a.format == NULL)
     a.format = "json";
-  if (strcmp (a.sub, "check") == 0)
-    return policy_check (cli, &a);
-  if (strcmp (a.sub, "rewrite") == 0)
-    return policy_rewrite (cli, &a);
-  if (strcmp (a.sub, "rules") == 0)
-    return policy_rules (cli, &a);
-  if (strcmp (a.sub, "explain") == 0)
-    return policy_explain (cli, &a);
-  return cli_usage (cli, "policy",
-                    "expected check, rewrite, rules or "
-                    "explain");
+  /* The operator's allowlists apply where a state directory has them. */
+  dir = cli_state_dir (cli);
+  if (pol_settings_load (dir, &a.settings, &cli->err) < 0)
+    {
+      fprintf (stderr, "cfp: %s\n", cli->err.msg);
+      cfp_err_clear (&cli->err);
+      return 2;
+    }
+  rc = policy_run (cli, &a);
+  pol_settings_free (&a.settings);
+  return rc;
 }

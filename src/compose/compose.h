@@ -95,10 +95,13 @@ struct cmp_service
   /* Settings the admission policy has bounded; harden.c applies them. */
   struct cmp_kv *sysctls; /* the Pod Security safe list only */
   size_t n_sysctls;
-  char *stop_signal;     /* NULL when unset */
-  int64_t shm_size;      /* bytes, 0 = unset */
-  int oom_score_adj;     /* 0..1000, 0 = unset */
-  int blkio_weight;      /* 10..1000, 0 = unset */
+  char *stop_signal; /* NULL when unset */
+  int64_t shm_size;  /* bytes, 0 = unset */
+  int oom_score_adj; /* 0..1000, 0 = unset */
+  int blkio_weight;  /* 10..1000, 0 = unset */
+  char **cap_add;    /* upper case, no CAP_ prefix; NULL-terminated */
+  size_t n_cap_add;
+  char *runtime;         /* NULL when unset */
   int64_t stop_grace_ms; /* stop_grace_period, 0 = unset */
 };
 

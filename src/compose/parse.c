@@ -1519,6 +1519,56 @@ svc_blkio (struct pctx *c, struct fy_node *v, void *obj)
   return parse_fields (c, v, blkio_fields, obj);
 }
 
+/* Capabilities to add: the policy checked them against the operator's
+ * allowlist, and harden.c checks again.  Kept as NET_BIND_SERVICE. */
+static int
+svc_cap_add (struct pctx *c, struct fy_node *v, void *obj)
+{
+  struct cmp_service *s = obj;
+  char **caps = NULL;
+  size_t n = 0;
+
+  if (v == NULL || !fy_node_is_sequence (v))
+    return fail (c, v, "`cap_add` must be a list");
+  if (get_list (c, v, &caps, &n) < 0)
+    {
+      argv_free (caps);
+      return -CFP_E_INVALID;
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      char *name = caps[i] + (strncasecmp (caps[i], "CAP_", 4) == 0 ? 4 : 0);
+      size_t len = strlen (name);
+
+      memmove (caps[i], name, len + 1);
+      for (char *p = caps[i]; *p; p++)
+        *p = (char)toupper ((unsigned char)*p);
+      if (len == 0 || strspn (caps[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != len)
+        {
+          argv_free (caps);
+          return fail (c, v, "`cap_add`: entry %zu is not a capability", i + 1);
+        }
+    }
+  argv_free (s->cap_add);
+  s->cap_add = caps;
+  s->n_cap_add = n;
+  return 0;
+}
+
+static int
+svc_runtime (struct pctx *c, struct fy_node *v, void *obj)
+{
+  struct cmp_service *s = obj;
+
+  free (s->runtime);
+  s->runtime = NULL;
+  if (get_str (c, v, &s->runtime) < 0)
+    return -CFP_E_INVALID;
+  if (!name_is_compose (s->runtime))
+    return fail (c, v, "`runtime` `%s` is not a runtime name", raw (c, v));
+  return 0;
+}
+
 /* ulimits and logging: cfp sets nofile 4096/8192 and json-file logs sized
  * by the plan; the policy has already judged what a file asks for. */
 static int
@@ -1569,6 +1619,8 @@ static const struct field service_fields[] = {
   { "ulimits", svc_accepted_map, NULL },
   { "logging", svc_accepted_map, NULL },
   { "sysctls", svc_sysctls, NULL },
+  { "cap_add", svc_cap_add, NULL },
+  { "runtime", svc_runtime, NULL },
   { "stop_signal", svc_stop_signal, NULL },
   { "shm_size", svc_shm_size, NULL },
   { "oom_score_adj", svc_oom_score_adj, NULL },
@@ -1888,6 +1940,8 @@ service_free (struct cmp_service *s)
   free (s->restart);
   kvs_free (s->sysctls, s->n_sysctls);
   free (s->stop_signal);
+  argv_free (s->cap_add);
+  free (s->runtime);
 }
 
 void

@@ -66,6 +66,30 @@ struct pol_config
  * docker.io and ghcr.io. */
 void pol_config_default (struct pol_config *cfg, const struct plan *plan);
 
+/* The operator's allowlists, from <state-dir>/policy.json (every key
+ * optional; a missing file means the defaults):
+ *   {"cap_allow": ["NET_BIND_SERVICE"], "runtime_allow": ["runsc"],
+ *    "registry_allow": ["docker.io", "ghcr.io", "registry.example.com"]}
+ * Unknown keys, wrong types and names outside [A-Za-z0-9._:-] are refused
+ * with the file and key named. */
+#define POL_SETTINGS_FILE "policy.json"
+#define POL_SETTINGS_MAX 64 /* entries per list */
+
+struct pol_settings
+{
+  char **cap_allow; /* NULL-terminated, or NULL for the default */
+  char **runtime_allow;
+  char **registry_allow;
+};
+
+int pol_settings_load (const char *state_dir, struct pol_settings *out,
+                       struct cfp_err *err);
+void pol_settings_free (struct pol_settings *s);
+
+/* pol_config_default() with the operator's lists where given. */
+void pol_config_for (struct pol_config *cfg, const struct plan *plan,
+                     const struct pol_settings *s);
+
 struct pol_finding
 {
   const struct pol_rule *rule;

@@ -52,7 +52,8 @@ refuse (const char *file, const struct pol_result *res, struct cfp_err *err)
 /* Loads, checks and rewrites; on success *yaml is the rewritten file. */
 static int
 police (const char *text, size_t len, const char *file, char *const *sets,
-        size_t n_sets, const struct plan *plan, struct pol_result *res,
+        size_t n_sets, const struct plan *plan,
+        const struct pol_settings *settings, struct pol_result *res,
         char **yaml, struct cfp_err *err)
 {
   struct cmp_kv *kv = split_sets (sets, n_sets);
@@ -63,7 +64,7 @@ police (const char *text, size_t len, const char *file, char *const *sets,
   int rc;
 
   buf_init (&out, 0);
-  pol_config_default (&cfg, plan);
+  pol_config_for (&cfg, plan, settings);
   rc = compose_load (text, len, file, &params, &doc, err);
   if (rc == 0)
     rc = pol_check (doc, &cfg, res, err);
@@ -120,7 +121,8 @@ synth_template (const struct cmp_stack *s, const char *file, const char *yaml)
 
 int
 prov_admit (const char *text, size_t len, const char *file, char *const *sets,
-            size_t n_sets, const struct plan *plan, struct pol_result *findings,
+            size_t n_sets, const struct plan *plan,
+            const struct pol_settings *settings, struct pol_result *findings,
             struct cmp_stack **model, struct tmpl **tmpl, char **rewritten,
             struct cfp_err *err)
 {
@@ -130,7 +132,7 @@ prov_admit (const char *text, size_t len, const char *file, char *const *sets,
   struct cmp_params none = { NULL, 0 };
   int rc;
 
-  rc = police (text, len, file, sets, n_sets, plan, res, &yaml, err);
+  rc = police (text, len, file, sets, n_sets, plan, settings, res, &yaml, err);
   /* The rewritten file escapes every '$' as "$$": parsing it again with
    * no parameters gives back exactly the values the policy saw. */
   if (rc == 0)

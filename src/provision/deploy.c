@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "ops/plan.h"
+#include "policy/policy.h"
 #include "provision/harden.h"
 #include "provision/provision.h"
 #include "provision/template.h"
@@ -147,8 +148,8 @@ load_inputs (struct deploy *dp, struct cfp_err *err)
     rc = plan_find (dp->tenant.plan, &dp->plan, err);
   if (rc == 0 && req->compose_text != NULL)
     rc = prov_admit (req->compose_text, req->compose_len, req->compose_file,
-                     req->sets, req->n_sets, dp->plan, req->policy, &dp->model,
-                     &dp->tmpl, &dp->rewritten, err);
+                     req->sets, req->n_sets, dp->plan, req->settings,
+                     req->policy, &dp->model, &dp->tmpl, &dp->rewritten, err);
   else if (rc == 0)
     rc = tmpl_load (req->template_dir, req->template_name, &dp->tmpl, err);
   if (rc == 0 && req->compose_text == NULL)
@@ -848,6 +849,12 @@ prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
                                      .stack = req->stack,
                                      .template_name = dp.tmpl->name,
                                      .plan = dp.plan };
+      if (req->settings != NULL)
+        {
+          dp.hctx.cap_allow = (const char *const *)req->settings->cap_allow;
+          dp.hctx.runtime_allow
+              = (const char *const *)req->settings->runtime_allow;
+        }
       rc = plan_all (&dp, err);
     }
   if (rc == 0)

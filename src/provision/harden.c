@@ -345,6 +345,16 @@ mounts_json (const struct harden_ctx *c, const struct cmp_service *svc,
 }
 
 static json_t *
+cap_add_json (const struct cmp_service *svc)
+{
+  json_t *a = json_array ();
+
+  for (size_t i = 0; i < svc->n_cap_add; i++)
+    json_array_append_new (a, json_string (svc->cap_add[i]));
+  return a;
+}
+
+static json_t *
 host_config (const struct harden_ctx *c, const struct cmp_service *svc,
              const struct tmpl_service *meta, char *const *image_volumes)
 {
@@ -400,6 +410,10 @@ host_config (const struct harden_ctx *c, const struct cmp_service *svc,
     json_object_set_new (h, "OomScoreAdj", json_integer (svc->oom_score_adj));
   if (svc->blkio_weight > 0)
     json_object_set_new (h, "BlkioWeight", json_integer (svc->blkio_weight));
+  /* check_allowed() has vetted both against the operator's allowlists. */
+  json_object_set_new (h, "CapAdd", cap_add_json (svc));
+  if (svc->runtime != NULL)
+    json_object_set_new (h, "Runtime", json_string (svc->runtime));
   json_object_set_new (h, "Ulimits",
                        json_pack ("[{s:s, s:i, s:i}]", "Name", "nofile", "Soft",
                                   NOFILE_SOFT, "Hard", NOFILE_HARD));
@@ -440,6 +454,41 @@ check_strings (const struct cmp_service *svc, const struct harden_image *img,
   return 0;
 }
 
+static bool
+listed (const char *const *list, const char *s)
+{
+  for (; list && *list; list++)
+    {
+      const char *l = *list;
+
+      if (strncasecmp (l, "CAP_", 4) == 0)
+        l += 4;
+      if (strcasecmp (l, s) == 0)
+        return true;
+    }
+  return false;
+}
+
+/* Capabilities and runtimes only from the operator's allowlists. */
+static int
+check_allowed (const struct harden_ctx *c, const struct cmp_service *svc,
+               struct cfp_err *err)
+{
+  for (size_t i = 0; i < svc->n_cap_add; i++)
+    if (!listed (c->cap_allow, svc->cap_add[i]))
+      return cfp_err_set (err, CFP_E_INVALID,
+                          "service `%s`: capability `%s` is not in the "
+                          "operator's allowlist (CFP-HC-04)",
+                          svc->name, svc->cap_add[i]);
+  if (svc->runtime && strcmp (svc->runtime, "runc") != 0
+      && !listed (c->runtime_allow, svc->runtime))
+    return cfp_err_set (err, CFP_E_INVALID,
+                        "service `%s`: runtime `%s` is not in the "
+                        "operator's allowlist (CFP-HC-48)",
+                        svc->name, svc->runtime);
+  return 0;
+}
+
 int
 harden_container_spec (const struct harden_ctx *c,
                        const struct cmp_service *svc,
@@ -451,6 +500,8 @@ harden_container_spec (const struct harden_ctx *c,
   int rc;
 
   rc = check_strings (svc, img, err);
+  if (rc == 0)
+    rc = check_allowed (c, svc, err);
   if (rc == 0)
     rc = labels_json (c, svc, &labels, err);
   if (rc < 0)

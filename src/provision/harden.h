@@ -37,6 +37,11 @@ struct harden_ctx
    * is capped to it: the engine refuses CPU limits above its CPU count. */
   int64_t host_nano_cpus;
   int64_t host_memory;
+  /* The operator's allowlists (NULL-terminated, NULL for none): a
+   * capability or runtime outside them is refused even if a file that
+   * skipped the admission policy asks for it. */
+  const char *const *cap_allow;
+  const char *const *runtime_allow;
 };
 
 /* Limits one service gets: its share of the plan's per-stack envelope,

@@ -44,6 +44,7 @@ void prov_report_free (struct prov_report *r);
 json_t *prov_report_json (const struct prov_report *r);
 
 struct pol_result;
+struct pol_settings;
 
 struct deploy_req
 {
@@ -57,7 +58,8 @@ struct deploy_req
   size_t compose_len;
   const char *compose_file; /* its name in messages */
   struct pol_result *policy;
-  char *const *sets; /* "KEY=VALUE" */
+  const struct pol_settings *settings; /* operator allowlists, may be NULL */
+  char *const *sets;                   /* "KEY=VALUE" */
   size_t n_sets;
   char *const *images; /* "SERVICE=IMAGE" */
   size_t n_images;
@@ -76,6 +78,7 @@ int prov_deploy (struct store *st, struct dock *d, const struct deploy_req *req,
  * rewritten YAML. */
 int prov_admit (const char *text, size_t len, const char *file,
                 char *const *sets, size_t n_sets, const struct plan *plan,
+                const struct pol_settings *settings,
                 struct pol_result *findings, struct cmp_stack **model,
                 struct tmpl **tmpl, char **rewritten, struct cfp_err *err);
 

@@ -89,4 +89,34 @@ check "policy check exits 2 on unusable input, naming the position" \
 run_cfp policy explain cfp-hc-24
 check "policy explain shows a rule" grep -q 'Docker socket' <<<"$OUT"
 
+# The operator's allowlists: <state-dir>/policy.json.
+caps=$E2E_STATE/caps.yml
+cat >"$caps" <<'EOT'
+services:
+  web:
+    image: cfp-test-agent:latest
+    cap_add: [net_bind_service]
+EOT
+run_cfp policy check "$caps"
+check "cap_add is refused while the allowlist is empty (CFP-HC-04)" \
+  test "$RC" -eq 1 -a -n "$(grep -o 'CFP-HC-04' <<<"$OUT")"
+echo '{"cap_allow": ["NET_BIND_SERVICE"]}' >"$CFP_STATE_DIR/policy.json"
+run_cfp policy check "$caps"
+check "the operator's allowlist admits it" test "$RC" -eq 0
+run_cfp deploy --compose "$caps" --tenant "$T" --name caps
+WHY="rc=$RC err=$ERR"
+check "and the container gets exactly that capability" \
+  test "$(insp "cfp_${T}_caps_web" '{{.HostConfig.CapDrop}} {{.HostConfig.CapAdd}}')" \
+  = "[ALL] [NET_BIND_SERVICE]"
+"$CFP" stack rm "$T/caps" --volumes >/dev/null 2>&1
+echo '{"registry_allow": ["registry.example.com"]}' >"$CFP_STATE_DIR/policy.json"
+run_cfp policy check "$good"
+check "images outside the registry allowlist are refused (CFP-HC-54)" \
+  test "$RC" -eq 1 -a -n "$(grep -o 'CFP-HC-54' <<<"$OUT")"
+echo '{"cap_allow": "ALL"}' >"$CFP_STATE_DIR/policy.json"
+run_cfp policy check "$good"
+check "a malformed policy.json is unusable input, named" \
+  test "$RC" -eq 2 -a -n "$(grep -o 'policy.json' <<<"$ERR")"
+rm -f "$CFP_STATE_DIR/policy.json"
+
 "$CFP" stack rm "$T/own" --volumes >/dev/null
