@@ -456,7 +456,8 @@ convert_root (struct lctx *c, struct fy_node *root)
                    "the top level must be a mapping");
   if (convert (c, root, "", (struct cmp_pos){ 1, 1 }, &c->doc->root) < 0)
     return -CFP_E_INVALID;
-  qsort (c->doc->pos, c->doc->n_pos, sizeof *c->doc->pos, posent_cmp);
+  if (c->doc->n_pos > 1)
+    qsort (c->doc->pos, c->doc->n_pos, sizeof *c->doc->pos, posent_cmp);
   return 0;
 }
 

@@ -134,6 +134,8 @@ int pol_rewrite (struct cmp_doc *doc, const struct pol_config *cfg,
  * message with "(parameter NAME)".  Call before reporting. */
 #define POL_REDACT_MIN 4
 void pol_redact (struct pol_result *r, const struct cmp_params *params);
+/* The same for any text; the caller frees the result. */
+char *pol_redact_string (const char *msg, const struct cmp_params *params);
 
 /* Report formats. */
 enum pol_format

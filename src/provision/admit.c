@@ -1,6 +1,7 @@
 /* Admission of tenants' own compose files: nothing a tenant writes reaches
  * the engine as written.  What deploys is the typed model parsed from the
  * file as the policy rewrote it. */
+#include <stdio.h>
 #include <string.h>
 
 #include "compose/load.h"
@@ -51,13 +52,11 @@ refuse (const char *file, const struct pol_result *res, struct cfp_err *err)
 
 /* Loads, checks and rewrites; on success *yaml is the rewritten file. */
 static int
-police (const char *text, size_t len, const char *file, char *const *sets,
-        size_t n_sets, const struct plan *plan,
+police (const char *text, size_t len, const char *file,
+        const struct cmp_params *params, const struct plan *plan,
         const struct pol_settings *settings, struct pol_result *res,
         char **yaml, struct cfp_err *err)
 {
-  struct cmp_kv *kv = split_sets (sets, n_sets);
-  struct cmp_params params = { kv, n_sets };
   struct cmp_doc *doc = NULL;
   struct pol_config cfg;
   struct buf out;
@@ -65,11 +64,11 @@ police (const char *text, size_t len, const char *file, char *const *sets,
 
   buf_init (&out, 0);
   pol_config_for (&cfg, plan, settings);
-  rc = compose_load (text, len, file, &params, &doc, err);
+  rc = compose_load (text, len, file, params, &doc, err);
   if (rc == 0)
     rc = pol_check (doc, &cfg, res, err);
   if (rc == 0)
-    pol_redact (res, &params);
+    pol_redact (res, params);
   if (rc == 0 && res->n_findings > 0)
     rc = refuse (file, res, err);
   if (rc == 0)
@@ -80,7 +79,6 @@ police (const char *text, size_t len, const char *file, char *const *sets,
     *yaml = buf_steal (&out);
   buf_free (&out);
   compose_doc_free (doc);
-  free_sets (kv, n_sets);
   return rc;
 }
 
@@ -129,14 +127,24 @@ prov_admit (const char *text, size_t len, const char *file, char *const *sets,
   struct pol_result local = { 0 };
   struct pol_result *res = findings ? findings : &local;
   cleanup_free char *yaml = NULL;
+  struct cmp_kv *kv = split_sets (sets, n_sets);
+  struct cmp_params params = { kv, n_sets };
   struct cmp_params none = { NULL, 0 };
+  cleanup_free char *again = xasprintf ("%s (as rewritten)", file);
   int rc;
 
-  rc = police (text, len, file, sets, n_sets, plan, settings, res, &yaml, err);
+  rc = police (text, len, file, &params, plan, settings, res, &yaml, err);
   /* The rewritten file escapes every '$' as "$$": parsing it again with
-   * no parameters gives back exactly the values the policy saw. */
+   * no parameters gives back exactly the values the policy saw.  Its
+   * messages quote values the parameters filled in: they are redacted. */
   if (rc == 0)
-    rc = compose_parse (yaml, strlen (yaml), file, &none, model, err);
+    rc = compose_parse (yaml, strlen (yaml), again, &none, model, err);
+  if (rc < 0)
+    {
+      cleanup_free char *m = pol_redact_string (err->msg, &params);
+      snprintf (err->msg, sizeof err->msg, "%s", m);
+    }
+  free_sets (kv, n_sets);
   if (rc == 0)
     {
       *tmpl = synth_template (*model, file, yaml);

@@ -28,6 +28,7 @@ struct svc_plan
   char *user;
   char *user_note;
   char **image_volumes; /* the image's VOLUME paths, NULL-terminated */
+  json_t *image_health; /* the image's HEALTHCHECK, or NULL */
   char *name;           /* final container name */
   char *temp_name;      /* the new container's name until the swap */
   char *prev_name;      /* the old container's name from the swap on */
@@ -233,6 +234,7 @@ inspect_image (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
   user = json_string_value (json_object_get (config, "User"));
   p->image_id = xstrdup (id ? id : "");
   p->image_volumes = volume_paths (json_object_get (config, "Volumes"));
+  p->image_health = json_incref (json_object_get (config, "Healthcheck"));
   rc = harden_check_image_labels (p->svc->name, p->image,
                                   json_object_get (config, "Labels"), err);
   if (rc == 0)
@@ -263,7 +265,8 @@ plan_service (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
   rc = inspect_image (dp, p, err);
   if (rc < 0)
     return rc;
-  img = (struct harden_image){ p->image, p->user, p->image_volumes };
+  img = (struct harden_image){ p->image, p->user, p->image_volumes,
+                               p->image_health };
   rc = harden_container_spec (&dp->hctx, p->svc, p->meta, &img, &p->spec, err);
   if (rc < 0)
     return rc;
@@ -790,6 +793,7 @@ deploy_free (struct deploy *dp)
       for (size_t k = 0; p->image_volumes && p->image_volumes[k]; k++)
         free (p->image_volumes[k]);
       free (p->image_volumes);
+      json_decref (p->image_health);
       free (p->name);
       free (p->temp_name);
       free (p->prev_name);

@@ -344,6 +344,24 @@ mounts_json (const struct harden_ctx *c, const struct cmp_service *svc,
     }
 }
 
+/* An image's HEALTHCHECK runs unless the file sets its own; probes run as
+ * execs on the shared engine, so its interval gets the same floor as a
+ * file's.  NULL when the image's interval is already fine. */
+static json_t *
+image_healthcheck (json_t *hc)
+{
+  const int64_t floor_ns = COMPOSE_MIN_HEALTH_INTERVAL_MS * 1000000LL;
+  json_int_t interval = json_integer_value (json_object_get (hc, "Interval"));
+  json_t *copy;
+
+  /* 0 is the engine's default of 30 s. */
+  if (hc == NULL || interval == 0 || interval >= floor_ns)
+    return NULL;
+  copy = json_deep_copy (hc);
+  json_object_set_new (copy, "Interval", json_integer (floor_ns));
+  return copy;
+}
+
 static json_t *
 cap_add_json (const struct cmp_service *svc)
 {
@@ -368,7 +386,10 @@ host_config (const struct harden_ctx *c, const struct cmp_service *svc,
   bool batch = meta && meta->kind == TMPL_BATCH;
 
   harden_limits_for (c, svc, meta, &lim);
-  json_object_set_new (tmpfs, "/tmp", json_string (tmp));
+  /* A volume the file mounts at /tmp takes /tmp's place: a tmpfs on top
+   * would hide it. */
+  if (!mounted (svc, tmpfs, "/tmp"))
+    json_object_set_new (tmpfs, "/tmp", json_string (tmp));
   mounts_json (c, svc, image_volumes, mounts, tmpfs);
   retries = xasprintf ("%d", p->log_max_file);
   h = json_pack (
@@ -414,6 +435,8 @@ host_config (const struct harden_ctx *c, const struct cmp_service *svc,
   json_object_set_new (h, "CapAdd", cap_add_json (svc));
   if (svc->runtime != NULL)
     json_object_set_new (h, "Runtime", json_string (svc->runtime));
+  /* The engine's default on cgroup v1 is the host's cgroup namespace. */
+  json_object_set_new (h, "CgroupnsMode", json_string ("private"));
   json_object_set_new (h, "Ulimits",
                        json_pack ("[{s:s, s:i, s:i}]", "Name", "nofile", "Soft",
                                   NOFILE_SOFT, "Hard", NOFILE_HARD));
@@ -526,6 +549,8 @@ harden_container_spec (const struct harden_ctx *c,
     json_object_set_new (spec, "StopTimeout",
                          json_integer ((svc->stop_grace_ms + 999) / 1000));
   hc = healthcheck_json (&svc->healthcheck);
+  if (hc == NULL)
+    hc = image_healthcheck (img->healthcheck);
   if (hc)
     json_object_set_new (spec, "Healthcheck", hc);
   json_object_set_new (spec, "HostConfig",

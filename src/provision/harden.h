@@ -86,6 +86,9 @@ struct harden_image
    * The engine would give each an anonymous writable volume; cfp mounts a
    * tmpfs there instead, so writable paths stay the declared ones. */
   char *const *volumes;
+  /* The image's own HEALTHCHECK (may be NULL): used when the file has
+   * none, with its interval raised to COMPOSE_MIN_HEALTH_INTERVAL_MS. */
+  json_t *healthcheck;
 };
 
 /* Builds the ContainerCreate body for one service. */

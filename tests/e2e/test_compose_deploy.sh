@@ -47,6 +47,8 @@ w=cfp_${T}_own_web
 check "its containers get the hardened defaults" \
   test "$(insp "$w" '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.Config.User}}')" \
   = "true [ALL] [no-new-privileges:true] 10001:10001"
+check "containers get a private cgroup namespace" \
+  test "$(insp "$w" '{{.HostConfig.CgroupnsMode}}')" = private
 check "restart: always was rewritten to a bounded on-failure" \
   test "$(insp "cfp_${T}_own_worker" '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}')" \
   = "on-failure 5"
@@ -88,6 +90,25 @@ check "policy check exits 2 on unusable input, naming the position" \
   test "$RC" -eq 2 -a -n "$(grep -oE 'broken.yml:[0-9]+:[0-9]+' <<<"$ERR")"
 run_cfp policy explain cfp-hc-24
 check "policy explain shows a rule" grep -q 'Docker socket' <<<"$OUT"
+
+# --set values may be secrets: no output of check or deploy repeats them,
+# whole, cut short, with backticks, or through the rewritten file.
+secret="s3cr3t\`pass-$RANDOM$RANDOM-$(printf 'x%.0s' {1..80})"
+leak=
+for body in 'working_dir: "${P}"' 'tmpfs: ["${P}"]' 'stop_signal: "${P}"' \
+  'expose: ["${P}"]' 'user: "${P}"' 'image: "${P}"'; do
+  printf 'services:\n  app:\n    image: cfp-test-agent:latest\n    %s\n' \
+    "$body" >"$E2E_STATE/leak.yml"
+  for cmd in "policy check" "deploy --compose"; do
+    # shellcheck disable=SC2086
+    run_cfp $cmd "$E2E_STATE/leak.yml" --tenant "$T" --name leak --set "P=$secret"
+    [[ $cmd == policy* ]] && run_cfp policy check "$E2E_STATE/leak.yml" --set "P=$secret"
+    grep -qF "${secret:0:12}" <<<"$OUT$ERR" && leak+="[$body / $cmd: $OUT$ERR] "
+    [[ $cmd == deploy* && $RC -eq 0 ]] && "$CFP" stack rm "$T/leak" --volumes >/dev/null 2>&1
+  done
+done
+WHY=$leak
+check "no output repeats any part of a --set value" test -z "$leak"
 
 # The operator's allowlists: <state-dir>/policy.json.
 caps=$E2E_STATE/caps.yml

@@ -77,7 +77,7 @@ test_spec_is_hardened (void **state)
                           .total_share = 1 };
   char vol[] = "/scratch";
   char *vols[] = { vol, NULL };
-  struct harden_image img = { "img", "1:1", vols };
+  struct harden_image img = { "img", "1:1", vols, NULL };
   json_t *spec, *h, *tmpfs;
 
   (void)state;
@@ -111,6 +111,43 @@ test_spec_is_hardened (void **state)
                            json_object_get (spec, "Labels"), LABEL_TENANT)),
                        "acme");
   json_decref (spec);
+  compose_free (s);
+  tmpl_free (t);
+}
+
+/* An image's own HEALTHCHECK gets the 5 s floor; the engine's default (0)
+ * and slower ones are left alone. */
+static void
+test_image_healthcheck_floor (void **state)
+{
+  const struct plan *plan;
+  struct cfp_err err = { 0 };
+  struct tmpl *t;
+  struct cmp_stack *s = render ("base-llm", &t);
+  struct harden_ctx c = {
+    .tenant = "a", .stack = "b", .template_name = "base-llm", .total_share = 3
+  };
+  json_t *hc = json_pack ("{s:[ss], s:I}", "Test", "CMD", "/probe", "Interval",
+                          (json_int_t)1000000000);
+  struct harden_image img = { "img", "1:1", NULL, hc };
+  json_t *spec;
+
+  (void)state;
+  assert_int_equal (plan_find ("team", &plan, &err), 0);
+  c.plan = plan;
+  assert_int_equal (harden_container_spec (&c, compose_service (s, "litellm"),
+                                           tmpl_service (t, "litellm"), &img,
+                                           &spec, &err),
+                    0);
+  assert_int_equal (json_integer_value (json_object_get (
+                        json_object_get (spec, "Healthcheck"), "Interval")),
+                    5000000000LL);
+  assert_string_equal (
+      json_string_value (json_object_get (json_object_get (spec, "HostConfig"),
+                                          "CgroupnsMode")),
+      "private");
+  json_decref (spec);
+  json_decref (hc);
   compose_free (s);
   tmpl_free (t);
 }
@@ -222,6 +259,7 @@ main (void)
     cmocka_unit_test (test_user_rules),
     cmocka_unit_test (test_spec_is_hardened),
     cmocka_unit_test (test_reserved_labels),
+    cmocka_unit_test (test_image_healthcheck_floor),
     cmocka_unit_test (test_share_split),
     cmocka_unit_test (test_plan_capped_to_host),
     cmocka_unit_test (test_unknown_template_lists_known),
