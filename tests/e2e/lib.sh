@@ -11,17 +11,15 @@ set -uo pipefail
 E2E_ID=${E2E_ID:-$$}
 E2E_STATE=$(mktemp -d /tmp/cfp-e2e.XXXXXX)
 export CFP_STATE_DIR=$E2E_STATE/state
-E2E_TENANTS=()
 
 pass() { printf 'PASS: %s\n' "$1"; }
 fail() { printf 'FAIL: %s: %s\n' "$1" "$2"; }
 skip() { printf 'SKIP: %s: %s\n' "$1" "$2"; }
 
-# A tenant name unique to this run, remembered for cleanup.
+# A tenant name unique to this run; cleanup() finds everything of the run
+# by the prefix e2e-<id>-, so names made in $(...) subshells count too.
 tenant_name() {
-  local t="e2e-$E2E_ID-$1"
-  E2E_TENANTS+=("$t")
-  printf '%s' "$t"
+  printf 'e2e-%s-%s' "$E2E_ID" "$1"
 }
 
 # Runs cfp, keeping stdout, stderr and the exit code in OUT, ERR, RC.
@@ -51,21 +49,29 @@ engine_objects() {
   docker volume ls -q --filter "label=cfp.tenant=$t" | sed 's/^/volume /'
 }
 
-# Removes every engine object of this run's tenants and the state dir.
+# Objects whose LABEL starts with this run's prefix: run_objects LABEL
+# FIELD docker-listing-command... (FIELD is .ID, or .Name for volumes).
+run_objects() {
+  local label=$1 field=$2
+  shift 2
+  docker "$@" --filter "label=$label" \
+    --format "{{$field}} {{.Label \"$label\"}}" 2>/dev/null \
+    | awk -v p="e2e-$E2E_ID-" 'index($2, p) == 1 { print $1 }'
+}
+
+# Removes every engine object of this run (labelled with its tenants, or
+# with cfp.test=<tenant> for what a test made itself) and the state dir.
 cleanup() {
-  local t
-  for t in "${E2E_TENANTS[@]}"; do
-    for l in "cfp.tenant=$t" "cfp.test=$t"; do
-      docker ps -aq --filter "label=$l" | xargs -r docker rm -f \
-        >/dev/null 2>&1
-      docker network ls -q --filter "label=$l" \
-        | xargs -r docker network rm >/dev/null 2>&1
-      docker volume ls -q --filter "label=$l" \
-        | xargs -r docker volume rm -f >/dev/null 2>&1
-      docker images -q --filter "label=$l" | xargs -r docker rmi -f \
-        >/dev/null 2>&1
-    done
+  local l
+  for l in cfp.tenant cfp.test; do
+    run_objects "$l" .ID ps -a | xargs -r docker rm -f >/dev/null 2>&1
+    run_objects "$l" .ID network ls | xargs -r docker network rm >/dev/null 2>&1
+    run_objects "$l" .Name volume ls | xargs -r docker volume rm -f \
+      >/dev/null 2>&1
   done
+  # Image listings show no labels: the tests tag theirs cfp-e2e-*-<id>.
+  docker images --filter label=cfp.test --format '{{.Repository}}:{{.Tag}}' \
+    | grep -E "^cfp-e2e-[a-z]+-$E2E_ID:" | xargs -r docker rmi -f >/dev/null 2>&1
   rm -rf "$E2E_STATE"
 }
 trap cleanup EXIT
