@@ -1712,6 +1712,11 @@ parse_volume (struct pctx *c, struct cmp_volume *vol, struct fy_node_pair *p)
   if (is_null (v)
       || (fy_node_is_mapping (v) && fy_node_mapping_item_count (v) == 0))
     return 0;
+  /* Labels alone are accepted (the policy has refused reserved keys) and
+   * not applied: cfp labels the volumes it creates itself. */
+  if (fy_node_is_mapping (v) && fy_node_mapping_item_count (v) == 1
+      && fy_node_mapping_lookup_by_string (v, "labels", FY_NT) != NULL)
+    return 0;
   return fail (c, k,
                "volume `%s`: options are not supported: cfp creates "
                "and names the volume itself",

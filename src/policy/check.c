@@ -819,6 +819,7 @@ check_hooks (struct chk *c, const struct svc_check *k, json_t *v,
              type_name (h));
         continue;
       }
+    add (c, "CFP-HC-60", &hp, "`%s` hook", k->key);
     if (priv && !json_is_null (priv) && bool_of (priv) != T_FALSE)
       add (c, k->rule, &pp, "`%s` hook with `privileged: %s`", k->key,
            quote_value (priv).s);

@@ -269,6 +269,12 @@ const struct pol_rule pol_rules[] = {
     "what runs",
     "remove the key", "name, hostname, domainname, tty, stdin_open, init",
     "platform" },
+  { "CFP-HC-60", L, R, "lifecycle hooks",
+    "cfp does not run post_start and pre_stop hooks (the engine API it "
+    "drives has none), and a file that relies on them would deploy "
+    "without them",
+    "do the work in the image's entrypoint instead", "post_start, pre_stop",
+    "platform" },
 };
 
 #undef R
