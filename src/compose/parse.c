@@ -373,7 +373,8 @@ field_one (struct pctx *c, struct fy_node_pair *p, const struct field *tab,
   c->keypos = compose_yaml_mark (k);
   snprintf (c->path + base, sizeof c->path - base, "%s%s", base ? "." : "",
             name);
-  if (strncmp (name, "x-", 2) == 0)
+  /* `key: null` (or `key:`) leaves the key unset, as in Compose. */
+  if (strncmp (name, "x-", 2) == 0 || is_null (fy_node_pair_value (p)))
     return 0;
   for (f = tab; f->name != NULL && strcmp (f->name, name) != 0; f++)
     ;

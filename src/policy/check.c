@@ -1985,6 +1985,22 @@ service_check_find (const char *key)
 }
 
 /* Keys in document order, then the limits, which need several keys. */
+/* What a deploy needs of every service, said here so that a file that
+ * passes the check also deploys: an image, and absolute paths. */
+static void
+check_deployable (struct chk *c, json_t *svc, const struct loc *base)
+{
+  json_t *image = json_object_get (svc, "image");
+  json_t *wd = json_object_get (svc, "working_dir");
+  const struct loc wl = LOC_KEY (base, "working_dir");
+
+  if (image == NULL || json_is_null (image))
+    add (c, "CFP-HC-53", base,
+         "`image` is required: cfp deploys prebuilt images only");
+  if (json_is_string (wd) && json_string_value (wd)[0] != '/')
+    add (c, "CFP-HC-53", &wl, "`working_dir` must be an absolute path");
+}
+
 static void
 check_service (struct chk *c, json_t *svc, const struct loc *base)
 {
@@ -2008,6 +2024,7 @@ check_service (struct chk *c, json_t *svc, const struct loc *base)
       k->fn (c, k, v, &at);
   }
   check_resources (c, svc, base);
+  check_deployable (c, svc, base);
 }
 
 static void

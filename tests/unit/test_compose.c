@@ -821,8 +821,9 @@ test_service_shape (void **state)
   (void)state;
   parse_err ("services:\n  web:\n    command: x\n",
              "compose.yml:2:3: service `web`: `image` is required");
+  /* `image:` with no value leaves it unset, as in Compose. */
   parse_err ("services:\n  web:\n    image:\n",
-             "compose.yml:3:5: service `web`: `image` must not be null");
+             "compose.yml:2:3: service `web`: `image` is required");
   parse_err ("services:\n  web: 1\n", "the service must be a mapping");
   parse_err ("services: {}\n", "`services` is empty");
   parse_err ("volumes: {}\n", "top-level `services` is required");

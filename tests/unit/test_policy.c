@@ -350,6 +350,21 @@ test_benign_stacks (void **state)
 
 /* Secrets tenants put in environment and label values never reach a
  * message, even when something else in the service is refused. */
+/* A file that passes the check also deploys: what the typed parser needs
+ * of a service is said by the policy first. */
+static void
+test_deployable (void **state)
+{
+  struct pol_config cfg;
+
+  (void)state;
+  pol_config_default (&cfg, team ());
+  expect_with ("{'services':{'web':{'command':'x'}}}", &cfg, "CFP-HC-53",
+               "/services/web");
+  expect_with (SVC ("'working_dir':'app'"), &cfg, "CFP-HC-53",
+               SVC_PTR "working_dir");
+}
+
 static void
 test_hooks_unsupported (void **state)
 {
@@ -1604,6 +1619,7 @@ main (void)
     cmocka_unit_test (test_benign_stacks),
     cmocka_unit_test (test_messages_quote_no_secrets),
     cmocka_unit_test (test_hooks_unsupported),
+    cmocka_unit_test (test_deployable),
     cmocka_unit_test (test_messages_one_line),
     cmocka_unit_test (test_privileged_and_hooks),
     cmocka_unit_test (test_capabilities),
