@@ -1155,6 +1155,9 @@ check_tmpfs_one (struct chk *c, const char *s, const struct loc *at)
   cleanup_free char *buf = xstrdup (opts ? opts + 1 : "");
   char *save = NULL;
 
+  if (s[0] != '/')
+    add (c, "CFP-HC-53", at, "`tmpfs` entry `%s`: the path must be absolute",
+         quote (s).s);
   for (char *t = strtok_r (buf, ",", &save); t && !why;
        t = strtok_r (NULL, ",", &save))
     if ((why = tmpfs_option_problem (c, t)) != NULL)
@@ -1985,6 +1988,36 @@ service_check_find (const char *key)
 }
 
 /* Keys in document order, then the limits, which need several keys. */
+/* expose: container ports, "8080" or "8080/tcp" (cfp routes TCP only). */
+static void
+check_expose (struct chk *c, json_t *v, const struct loc *base)
+{
+  const struct loc at = LOC_KEY (base, "expose");
+  size_t i;
+  json_t *p;
+
+  if (v == NULL || json_is_null (v))
+    return;
+  if (!json_is_array (v))
+    {
+      add (c, "CFP-HC-53", &at, "`expose` must be a list of ports");
+      return;
+    }
+  json_array_foreach (v, i, p)
+  {
+    const struct loc pl = LOC_IDX (&at, i);
+    json_int_t n = json_integer_value (p);
+    const char *s = json_string_value (p);
+    char *end = NULL;
+
+    if (s != NULL)
+      n = strtol (s, &end, 10);
+    if (n < 1 || n > 65535
+        || (s != NULL && (end == s || (*end && strcmp (end, "/tcp") != 0))))
+      add (c, "CFP-HC-53", &pl, "`expose` entry %zu is not a TCP port", i + 1);
+  }
+}
+
 /* What a deploy needs of every service, said here so that a file that
  * passes the check also deploys: an image, and absolute paths. */
 static void
@@ -1999,6 +2032,7 @@ check_deployable (struct chk *c, json_t *svc, const struct loc *base)
          "`image` is required: cfp deploys prebuilt images only");
   if (json_is_string (wd) && json_string_value (wd)[0] != '/')
     add (c, "CFP-HC-53", &wl, "`working_dir` must be an absolute path");
+  check_expose (c, json_object_get (svc, "expose"), base);
 }
 
 static void

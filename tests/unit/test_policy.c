@@ -363,6 +363,12 @@ test_deployable (void **state)
                "/services/web");
   expect_with (SVC ("'working_dir':'app'"), &cfg, "CFP-HC-53",
                SVC_PTR "working_dir");
+  expect_with (SVC ("'tmpfs':['tmp']"), &cfg, "CFP-HC-53", SVC_PTR "tmpfs/0");
+  expect_with (SVC ("'expose':['http']"), &cfg, "CFP-HC-53",
+               SVC_PTR "expose/0");
+  expect_with (SVC ("'expose':['53/udp']"), &cfg, "CFP-HC-53",
+               SVC_PTR "expose/0");
+  expect_none (SVC ("'expose':[8080,'9090','9100/tcp']"));
 }
 
 static void
