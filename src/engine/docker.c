@@ -391,6 +391,77 @@ request (struct dock *d, const struct req *rq, json_t **resp, long *status,
 }
 
 int
+dock_request_raw (struct dock *d, const char *method, const char *path,
+                  struct buf *body, struct cfp_err *err)
+{
+  struct req rq = { .method = method, .path = path };
+  struct answer ans;
+  int rc;
+
+  rc = perform (d, &rq, &ans, err);
+  if (rc < 0)
+    return rc;
+  if (!is_success (&rq, ans.status))
+    {
+      rc = answer_error (d, &rq, &ans, err);
+      buf_free (&ans.body);
+      return rc;
+    }
+  *body = ans.body;
+  return 0;
+}
+
+static char *url_escape (const char *s);
+
+/* The size field of a ustar header: octal, NUL or space terminated. */
+static long long
+tar_size (const unsigned char *h)
+{
+  long long n = 0;
+
+  for (int i = 124; i < 136 && h[i] >= '0' && h[i] <= '7'; i++)
+    n = n * 8 + (h[i] - '0');
+  return n;
+}
+
+int
+dock_container_read_file (struct dock *d, const char *id, const char *path,
+                          size_t limit, char **out, size_t *len,
+                          struct cfp_err *err)
+{
+  cleanup_free char *eid = url_escape (id);
+  cleanup_free char *epath = url_escape (path);
+  cleanup_free char *url
+      = xasprintf ("/containers/%s/archive?path=%s", eid, epath);
+  const unsigned char *h;
+  struct buf tar;
+  long long size;
+  int rc;
+
+  rc = dock_request_raw (d, "GET", url, &tar, err);
+  if (rc < 0)
+    return rc;
+  /* One entry: a 512-byte header, then the contents.  Type '0' or NUL is
+   * a regular file; a link or directory is not read. */
+  h = (const unsigned char *)tar.data;
+  size = tar.len >= 512 ? tar_size (h) : -1;
+  if (size < 0 || (h[156] != '0' && h[156] != '\0') || (size_t)size > limit
+      || 512 + (size_t)size > tar.len)
+    rc = cfp_err_set (err, CFP_E_INVALID,
+                      "read `%s` from container: not a regular file of at "
+                      "most %zu bytes",
+                      path, limit);
+  if (rc == 0)
+    {
+      *out = xstrndup (tar.data + 512, (size_t)size);
+      if (len)
+        *len = (size_t)size;
+    }
+  buf_free (&tar);
+  return rc;
+}
+
+int
 dock_request (struct dock *d, const char *method, const char *path,
               json_t *body, json_t **resp, long *status, struct cfp_err *err)
 {

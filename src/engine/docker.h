@@ -42,6 +42,20 @@ int dock_request (struct dock *d, const char *method, const char *path,
                   json_t *body, json_t **resp, long *status,
                   struct cfp_err *err);
 
+/* Like dock_request() for answers that are not JSON: on 2xx, *body
+ * receives the raw bytes (bounded by DOCK_RESPONSE_MAX; caller frees with
+ * buf_free). */
+struct buf;
+int dock_request_raw (struct dock *d, const char *method, const char *path,
+                      struct buf *body, struct cfp_err *err);
+
+/* Reads one regular file of at most `limit` bytes out of a container
+ * (created or running) through the archive endpoint.  A missing file is
+ * CFP_E_NOTFOUND. */
+int dock_container_read_file (struct dock *d, const char *id, const char *path,
+                              size_t limit, char **out, size_t *len,
+                              struct cfp_err *err);
+
 /* Typed helpers; names and ids are URL-escaped inside. */
 int dock_image_inspect (struct dock *d, const char *ref, json_t **out,
                         struct cfp_err *err);

@@ -213,9 +213,25 @@ volume_paths (json_t *volumes)
   return out;
 }
 
+/* An image USER that is a name is looked up in the image's own passwd
+ * file: only its number can show it is not root. */
+static int
+resolve_image_user (struct deploy *dp, struct svc_plan *p, const char *user,
+                    char **resolved, struct cfp_err *err)
+{
+  bool named = false;
+
+  for (const char *s = user; s && *s; s++)
+    named = named || (!isdigit ((unsigned char)*s) && *s != ':');
+  if (!named)
+    return 0;
+  return prov_image_user (dp->d, p->image, user, resolved, err);
+}
+
 static int
 inspect_image (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
 {
+  cleanup_free char *resolved = NULL;
   json_t *img = NULL, *config;
   const char *id, *user;
   int rc;
@@ -237,9 +253,17 @@ inspect_image (struct deploy *dp, struct svc_plan *p, struct cfp_err *err)
   p->image_health = json_incref (json_object_get (config, "Healthcheck"));
   rc = harden_check_image_labels (p->svc->name, p->image,
                                   json_object_get (config, "Labels"), err);
+  if (rc == 0 && (p->svc->user == NULL || p->svc->user[0] == '\0'))
+    rc = resolve_image_user (dp, p, user, &resolved, err);
   if (rc == 0)
-    rc = harden_user (p->svc->name, p->svc->user, user, &p->user, &p->user_note,
-                      err);
+    rc = harden_user (p->svc->name, p->svc->user, resolved ? resolved : user,
+                      &p->user, &p->user_note, err);
+  if (rc == 0 && resolved && p->user_note)
+    {
+      free (p->user_note);
+      p->user_note
+          = xasprintf ("the image's user `%.64s` is %s, root", user, resolved);
+    }
   json_decref (img);
   return rc;
 }

@@ -124,6 +124,12 @@ void prov_catch_signals (void);
 /* 0, or an "interrupted" error once a caught signal has arrived. */
 int prov_check_stop (struct cfp_err *err);
 
+/* Resolves an image's USER name (NAME or NAME:GROUP, names or numbers)
+ * to "UID:GID" through the image's own /etc/passwd and /etc/group.  *out
+ * stays NULL when the image has no such user or no passwd file. */
+int prov_image_user (struct dock *d, const char *image, const char *user,
+                     char **out, struct cfp_err *err);
+
 /* Splits "TENANT/STACK"; both parts must be DNS labels. */
 int prov_split_ref (const char *ref, char **tenant, char **stack,
                     struct cfp_err *err);

@@ -204,6 +204,28 @@ check "and no anonymous volume was made for it" \
   test -z "$(insp "cfp_${B}_vol_agent" '{{range .Mounts}}{{if eq .Type "volume"}}{{if eq .Destination "/scratch"}}anon{{end}}{{end}}{{end}}')"
 run_cfp stack rm "$B/vol" --volumes
 
+# An image whose USER is a name: cfp reads the image's own /etc/passwd.
+base=$(docker create --label "cfp.test=$B" cfp-test-agent:latest)
+docker commit --change "LABEL cfp.test=$B" --change 'USER agent' \
+  "$base" "cfp-e2e-named-$E2E_ID:1" >/dev/null
+printf 'root:x:0:0::/:/bin/sh\ntoor:x:0:0::/:/bin/sh\n' >"$E2E_STATE/passwd"
+docker cp "$E2E_STATE/passwd" "$base:/etc/passwd"
+docker commit --change "LABEL cfp.test=$B" --change 'USER toor' \
+  "$base" "cfp-e2e-toor-$E2E_ID:1" >/dev/null
+docker rm -f "$base" >/dev/null
+run_cfp deploy test-agent --tenant "$B" --name named --image "agent=cfp-e2e-named-$E2E_ID:1"
+WHY="rc=$RC err=$ERR"
+check "an image's user name resolves to its uid:gid" \
+  test "$(insp "cfp_${B}_named_agent" '{{.Config.User}}')" = "10001:10001"
+run_cfp deploy test-agent --tenant "$B" --name toor --image "agent=cfp-e2e-toor-$E2E_ID:1"
+check "a user name that is uid 0 in the image runs as 65534:65534" \
+  test "$(insp "cfp_${B}_toor_agent" '{{.Config.User}}')" = "65534:65534" \
+  -a -n "$(grep -o 'is 0:0, root' <<<"$OUT")"
+check "the probe containers that read passwd are gone" \
+  test -z "$(docker ps -aq --filter label=cfp.probe)"
+run_cfp stack rm "$B/named" --volumes
+run_cfp stack rm "$B/toor" --volumes
+
 # Two services, started in depends_on order.
 run_cfp deploy base-llm --tenant "$B" --name llm \
   --image litellm=cfp-test-agent:latest --image webui=cfp-test-agent:latest
