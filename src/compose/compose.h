@@ -83,6 +83,8 @@ struct cmp_service
   size_t n_mounts;
   char **depends_on; /* service names */
   size_t n_depends_on;
+  char **depends_healthy; /* those of them with condition service_healthy */
+  size_t n_depends_healthy;
   int *expose; /* container ports (expose:), 1..65535 */
   size_t n_expose;
   struct cmp_healthcheck healthcheck;

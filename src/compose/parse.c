@@ -979,16 +979,26 @@ add_dep (struct pctx *c, struct cmp_service *s, struct fy_node *n, char *name)
   return 0;
 }
 
+/* The dependency being parsed, for its condition. */
+struct dep_ctx
+{
+  struct cmp_service *s;
+  const char *name;
+};
+
 static int
 dep_condition (struct pctx *c, struct fy_node *v, void *obj)
 {
   static const char *const ok[] = { "service_started", "service_healthy",
                                     "service_completed_successfully" };
+  struct dep_ctx *d = obj;
   cleanup_free char *s = NULL;
 
-  (void)obj;
   if (get_str (c, v, &s) < 0)
     return -CFP_E_INVALID;
+  if (strcmp (s, "service_healthy") == 0)
+    argv_push (&d->s->depends_healthy, &d->s->n_depends_healthy,
+               xstrdup (d->name));
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
     if (strcmp (s, ok[i]) == 0)
       return 0;
@@ -1019,12 +1029,14 @@ dep_from_pair (struct pctx *c, struct cmp_service *s, struct fy_node_pair *p)
 {
   struct fy_node *k = fy_node_pair_key (p), *v = fy_node_pair_value (p);
   char *name = NULL;
+  struct dep_ctx d = { s, NULL };
 
   if (get_key (c, k, &name) < 0)
     return -CFP_E_INVALID;
   if (add_dep (c, s, k, name) < 0)
     return -CFP_E_INVALID;
-  return is_null (v) ? 0 : parse_fields (c, v, dep_fields, NULL);
+  d.name = s->depends_on[s->n_depends_on - 1];
+  return is_null (v) ? 0 : parse_fields (c, v, dep_fields, &d);
 }
 
 static int
@@ -1941,6 +1953,7 @@ service_free (struct cmp_service *s)
     }
   free (s->mounts);
   argv_free (s->depends_on);
+  argv_free (s->depends_healthy);
   free (s->expose);
   argv_free (s->healthcheck.test);
   free (s->restart);

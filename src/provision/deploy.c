@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -39,7 +40,8 @@ struct svc_plan
   bool old_running;
   enum svc_op op;
   char *new_id;
-  int level; /* depends_on depth: level 0 starts first */
+  int level;    /* depends_on depth: level 0 starts first */
+  bool healthy; /* seen healthy by wait_healthy() */
 };
 
 struct deploy
@@ -623,8 +625,112 @@ needs_start (const struct svc_plan *p)
   return p->op != OP_KEEP || !p->old_running;
 }
 
+/* One look at a dependency's health: 1 healthy, 0 not yet, or an error. */
+static int
+health_once (struct deploy *dp, struct svc_plan *dep, const char *who,
+             struct cfp_err *err)
+{
+  const char *id = dep->new_id ? dep->new_id : dep->old_id;
+  const char *health, *state;
+  json_t *c = NULL;
+  int rc;
+
+  rc = dock_container_inspect (dp->d, id, &c, err);
+  if (rc < 0)
+    return rc;
+  health = json_string_value (json_object_get (
+      json_object_get (json_object_get (c, "State"), "Health"), "Status"));
+  state = json_string_value (
+      json_object_get (json_object_get (c, "State"), "Status"));
+  if (health == NULL)
+    rc = cfp_err_set (err, CFP_E_INVALID,
+                      "service `%s` waits for `%s` to be healthy, but `%s` "
+                      "has no healthcheck",
+                      who, dep->svc->name, dep->svc->name);
+  else if (strcmp (health, "healthy") == 0)
+    rc = 1;
+  else if (strcmp (health, "unhealthy") == 0 || !state
+           || (strcmp (state, "running") != 0
+               && strcmp (state, "restarting") != 0))
+    rc = cfp_err_set (err, CFP_E_FAIL,
+                      "service `%s` waits for `%s` to be healthy, but `%s` "
+                      "is %s (see `cfp stack status`)",
+                      who, dep->svc->name, dep->svc->name,
+                      strcmp (health, "unhealthy") == 0 ? "unhealthy"
+                      : state                           ? state
+                                                        : "?");
+  json_decref (c);
+  return rc;
+}
+
+/* condition: service_healthy.  Polls every 250 ms for at most
+ * PROV_HEALTH_WAIT_S; a stop request ends the wait (and the deploy). */
+static int
+wait_healthy (struct deploy *dp, struct svc_plan *dep, const char *who,
+              struct cfp_err *err)
+{
+  const struct timespec step = { 0, 250 * 1000 * 1000 };
+  int64_t t0 = now_ms ();
+
+  for (int i = 0; i < PROV_HEALTH_WAIT_S * 4; i++)
+    {
+      int rc = health_once (dp, dep, who, err);
+      cleanup_free char *detail = NULL;
+
+      if (rc < 0)
+        return rc;
+      if (rc == 1)
+        {
+          detail = xasprintf ("after %.1f s", (double)(now_ms () - t0) / 1e3);
+          prov_report_add (dp->rep, "service", dep->svc->name, "healthy",
+                           detail);
+          dep->healthy = true;
+          return 0;
+        }
+      if (prov_check_stop (err) < 0)
+        return -CFP_E_FAIL;
+      nanosleep (&step, NULL);
+    }
+  return cfp_err_set (err, CFP_E_FAIL,
+                      "service `%s` waits for `%s` to be healthy: not "
+                      "healthy after %d s",
+                      who, dep->svc->name, PROV_HEALTH_WAIT_S);
+}
+
+static struct svc_plan *
+plan_of (struct deploy *dp, const char *name)
+{
+  for (size_t i = 0; i < dp->n; i++)
+    if (strcmp (dp->svcs[i].svc->name, name) == 0)
+      return &dp->svcs[i];
+  return NULL;
+}
+
+/* Before a level starts, what its services wait for must be healthy. */
+static int
+await_level (struct deploy *dp, int level, struct cfp_err *err)
+{
+  for (size_t i = 0; i < dp->n; i++)
+    {
+      const struct cmp_service *s = dp->svcs[i].svc;
+
+      if (dp->svcs[i].level != level)
+        continue;
+      for (size_t k = 0; k < s->n_depends_healthy; k++)
+        {
+          struct svc_plan *dep = plan_of (dp, s->depends_healthy[k]);
+
+          if (dep != NULL && !dep->healthy
+              && wait_healthy (dp, dep, s->name, err) < 0)
+            return -err->code;
+        }
+    }
+  return 0;
+}
+
 /* Starts level by level: services of one level at once, a level only after
- * the services it depends on have started. */
+ * the services it depends on have started (or, with condition
+ * service_healthy, are healthy). */
 static int
 start_all (struct deploy *dp, struct cfp_err *err)
 {
@@ -641,7 +747,9 @@ start_all (struct deploy *dp, struct cfp_err *err)
           idx[k++] = i;
       if (k == 0)
         continue;
-      rc = prov_parallel (dp->d, k, start_task, &sa, err);
+      rc = await_level (dp, level, err);
+      if (rc == 0)
+        rc = prov_parallel (dp->d, k, start_task, &sa, err);
       if (rc < 0)
         return rc;
     }

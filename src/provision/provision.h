@@ -84,6 +84,9 @@ int prov_admit (const char *text, size_t len, const char *file,
 
 /* Grace given to a service on stop before the engine kills it. */
 #define PROV_STOP_GRACE_S 10
+/* How long a deploy waits for a dependency with condition service_healthy
+ * to become healthy. */
+#define PROV_HEALTH_WAIT_S 120
 
 enum prov_op
 {

@@ -110,6 +110,35 @@ done
 WHY=$leak
 check "no output repeats any part of a --set value" test -z "$leak"
 
+# depends_on with condition service_healthy: the dependent starts only
+# once its dependency's healthcheck has passed.
+healthy=$E2E_STATE/healthy.yml
+cat >"$healthy" <<'EOT'
+services:
+  db:
+    image: cfp-test-agent:latest
+    healthcheck:
+      test: ["CMD", "/agent", "probe", "8080"]
+      interval: 5s
+  app:
+    image: cfp-test-agent:latest
+    depends_on:
+      db: {condition: service_healthy}
+EOT
+run_cfp deploy --compose "$healthy" --tenant "$T" --name hc
+WHY="rc=$RC out=$OUT err=$ERR"
+check "a service_healthy dependency is waited for" \
+  test "$RC" -eq 0 -a -n "$(grep -E 'db +healthy' <<<"$OUT")"
+check "the dependent started after its dependency was healthy" \
+  test "$(insp "cfp_${T}_hc_app" '{{.State.StartedAt}}')" \> \
+  "$(insp "cfp_${T}_hc_db" '{{(index .State.Health.Log 0).End}}')"
+"$CFP" stack rm "$T/hc" --volumes >/dev/null 2>&1
+sed -i '/healthcheck:/,/interval:/d' "$healthy"
+run_cfp deploy --compose "$healthy" --tenant "$T" --name hc2
+check "waiting on a dependency without a healthcheck fails and rolls back" \
+  test "$RC" -ne 0 -a -n "$(grep -o 'has no healthcheck' <<<"$ERR")" \
+  -a -z "$(docker ps -aq --filter "label=cfp.tenant=$T" --filter label=cfp.stack=hc2)"
+
 # The operator's allowlists: <state-dir>/policy.json.
 caps=$E2E_STATE/caps.yml
 cat >"$caps" <<'EOT'
