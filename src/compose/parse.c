@@ -113,16 +113,7 @@ fail (struct pctx *c, struct fy_node *n, const char *fmt, ...)
 static const char *
 raw (struct pctx *c, struct fy_node *n)
 {
-  const char *s = NULL;
-  size_t len = 0;
-
-  if (n != NULL && fy_node_is_scalar (n))
-    s = fy_node_get_scalar (n, &len);
-  if (s == NULL)
-    return "";
-  snprintf (c->raw, sizeof c->raw, "%.*s%s", (int)(len > 80 ? 80 : len), s,
-            len > 80 ? "..." : "");
-  return c->raw;
+  return compose_yaml_raw (n, c->raw, sizeof c->raw);
 }
 
 /* --- scalars ----------------------------------------------------------- */

@@ -179,6 +179,12 @@ pos_near (struct yctx *c, struct fy_node *n, unsigned depth)
 static const char *
 raw (struct yctx *c, struct fy_node *n)
 {
+  return compose_yaml_raw (n, c->raw, sizeof c->raw);
+}
+
+const char *
+compose_yaml_raw (struct fy_node *n, char *buf, size_t size)
+{
   const char *s = NULL;
   size_t len = 0;
 
@@ -186,9 +192,9 @@ raw (struct yctx *c, struct fy_node *n)
     s = fy_node_get_scalar (n, &len);
   if (s == NULL)
     return "";
-  snprintf (c->raw, sizeof c->raw, "%.*s%s", (int)(len > 80 ? 80 : len), s,
+  snprintf (buf, size, "%.*s%s", (int)(len > 80 ? 80 : len), s,
             len > 80 ? "..." : "");
-  return c->raw;
+  return buf;
 }
 
 /* --- the text ---------------------------------------------------------- */

@@ -84,4 +84,8 @@ int compose_vreport (struct cfp_err *err, const char *file, struct cmp_pos pos,
                      const char *fmt, va_list ap)
     __attribute__ ((format (printf, 4, 0)));
 
+/* A scalar's text as written in the file (never interpolated: a parameter
+ * may be a secret), cut at 80 bytes, in `buf`; "" for other nodes. */
+const char *compose_yaml_raw (struct fy_node *n, char *buf, size_t size);
+
 #endif

@@ -202,6 +202,17 @@ name_check (const char *what, const char *s, struct cfp_err *err)
 }
 
 bool
+str_is_digits (const char *s)
+{
+  if (s == NULL || *s == '\0')
+    return false;
+  for (; *s; s++)
+    if (!isdigit ((unsigned char)*s))
+      return false;
+  return true;
+}
+
+bool
 utf8_valid (const char *s)
 {
   const unsigned char *p = (const unsigned char *)s;

@@ -63,6 +63,9 @@ bool name_is_compose (const char *s);
 /* Checks a name; on failure sets CFP_E_INVALID naming `what`. */
 int name_check (const char *what, const char *s, struct cfp_err *err);
 
+/* True when s is one or more ASCII digits and nothing else. */
+bool str_is_digits (const char *s);
+
 /* True when s is well-formed UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid (const char *s);
 

@@ -357,17 +357,6 @@ bool_of (json_t *v)
   return T_BAD;
 }
 
-static bool
-all_digits (const char *s)
-{
-  if (*s == '\0')
-    return false;
-  for (; *s; s++)
-    if (!isdigit ((unsigned char)*s))
-      return false;
-  return true;
-}
-
 /* An integer, or a string of one ("-1", "8192"). */
 static int
 int_of (json_t *v, int64_t *out)
@@ -381,7 +370,7 @@ int_of (json_t *v, int64_t *out)
       *out = json_integer_value (v);
       return 0;
     }
-  if (s == NULL || !all_digits (s + (*s == '-')))
+  if (s == NULL || !str_is_digits (s + (*s == '-')))
     return -1;
   errno = 0;
   n = strtoll (s, &end, 10);
@@ -702,7 +691,7 @@ id_problem (const char *s, const char *what)
     return "names no id";
   if (strcasecmp (s, "root") == 0)
     return "is root";
-  if (!all_digits (s))
+  if (!str_is_digits (s))
     return strcmp (what, "user") == 0
                ? "is a name, which the image may map to uid 0"
                : "is a group name, which the image may map to gid 0";
@@ -1848,9 +1837,11 @@ limit_pair (struct chk *c, struct amount *a, json_t *svc,
   return n;
 }
 
+/* A reservation above the limit is rewritten (CFP-HC-33); only a value
+ * that is no size is refused. */
 static void
 check_reservation (struct chk *c, json_t *svc, const struct loc *base,
-                   const char *const *path, int64_t limit)
+                   const char *const *path)
 {
   json_t *v = dig (svc, path);
   struct loc at_[PATH_DEPTH];
@@ -1859,48 +1850,37 @@ check_reservation (struct chk *c, json_t *svc, const struct loc *base,
 
   if (v == NULL || json_is_null (v))
     return;
-  /* A reservation above the limit is rewritten (CFP-HC-33). */
-  (void)limit;
   if (bytes_of (v, &n) != 0 || n < 0)
     add (c, "CFP-HC-33", at, "`%s: %s` is not a size", dotted (path).s,
          quote_value (v).s);
 }
 
-/* memswap_limit is memory plus swap: equal to the limit means no swap, 0
- * leaves it to the engine (twice the limit) and -1 is unlimited. */
+/* Any swap request is rewritten away (CFP-HC-32): cfp sets swap equal to
+ * the memory limit.  Only a value that is no size is refused. */
 static void
-check_memswap (struct chk *c, json_t *svc, const struct loc *base,
-               int64_t limit)
+check_memswap (struct chk *c, json_t *svc, const struct loc *base)
 {
   json_t *v = dig (svc, p_memswap_limit);
   struct loc at_[PATH_DEPTH];
   const struct loc *at = loc_path (at_, base, p_memswap_limit);
-  const char *why = NULL;
   int64_t n;
 
   if (v == NULL || json_is_null (v))
     return;
-  /* Any swap request is rewritten away (CFP-HC-32): cfp sets swap equal
-   * to the memory limit.  Only a value that is no size is refused. */
-  (void)limit;
   if (bytes_of (v, &n) != 0 || n < -1)
-    why = "is not a size";
-  if (why != NULL)
-    add (c, "CFP-HC-32", at, "`memswap_limit: %s` %s", quote_value (v).s, why);
+    add (c, "CFP-HC-32", at, "`memswap_limit: %s` is not a size",
+         quote_value (v).s);
 }
 
 static void
 check_resources (struct chk *c, json_t *svc, const struct loc *base)
 {
-  int64_t mem
-      = limit_pair (c, &c->mem, svc, base, p_mem_limit, p_limits_memory);
-  int64_t cap = mem > 0 ? mem : c->cfg->plan->memory;
-
+  limit_pair (c, &c->mem, svc, base, p_mem_limit, p_limits_memory);
   limit_pair (c, &c->cpu, svc, base, p_cpus, p_limits_cpus);
   limit_pair (c, &c->pids, svc, base, p_pids_limit, p_limits_pids);
-  check_reservation (c, svc, base, p_mem_reservation, cap);
-  check_reservation (c, svc, base, p_reservations_memory, cap);
-  check_memswap (c, svc, base, cap);
+  check_reservation (c, svc, base, p_mem_reservation);
+  check_reservation (c, svc, base, p_reservations_memory);
+  check_memswap (c, svc, base);
 }
 
 /* --- services ---------------------------------------------------------- */

@@ -83,33 +83,14 @@ static const char *const TMPFS_SIZE[] = { "tmpfs", "size", NULL };
  *                         no terminal (OpenStdin and Tty false)
  *   init                  cfp always runs an init process (Init true)
  * Deliberately not listed: stop_signal, which changes how the tenant's own
- * process is asked to stop and confines nothing; deploy should apply it
- * rather than the rewrite drop it.  `user` is never rewritten either:
- * cfp resolves it at deploy time from the image (harden_user()). */
+ * process is asked to stop and confines nothing; deploy applies it.  `user` is
+ * never rewritten either: cfp resolves it at deploy time from the image
+ * (harden_user()). */
 static const char *const ignored_service_keys[] = {
   "hostname", "domainname", "stdin_open", "tty", "init",
 };
 
 /* --- recording changes ------------------------------------------------- */
-
-/* RFC 6901 escaping of one reference token. */
-static char *
-ptr_join (const char *base, const char *token)
-{
-  struct buf b;
-
-  buf_init (&b, 0);
-  buf_puts (&b, base);
-  buf_puts (&b, "/");
-  for (const char *p = token; *p != '\0'; p++)
-    if (*p == '~')
-      buf_puts (&b, "~0");
-    else if (*p == '/')
-      buf_puts (&b, "~1");
-    else
-      buf_append (&b, p, 1);
-  return buf_steal (&b);
-}
 
 static char *
 ptr_index (const char *base, size_t i)
@@ -117,7 +98,7 @@ ptr_index (const char *base, size_t i)
   char tok[24];
 
   snprintf (tok, sizeof tok, "%zu", i);
-  return ptr_join (base, tok);
+  return compose_pointer (base, tok);
 }
 
 /* Appends a patch; takes `pointer`, copies `value` (the tree goes on
@@ -150,8 +131,8 @@ obj_set (struct rw *rw, const char *rule, json_t *parent, const char *base,
       json_decref (value);
       return;
     }
-  record (rw, rule, old != NULL ? "replace" : "add", ptr_join (base, key),
-          value);
+  record (rw, rule, old != NULL ? "replace" : "add",
+          compose_pointer (base, key), value);
   json_object_set_new (parent, key, value);
 }
 
@@ -161,7 +142,7 @@ obj_remove (struct rw *rw, const char *rule, json_t *parent, const char *base,
 {
   if (json_object_get (parent, key) == NULL)
     return;
-  record (rw, rule, "remove", ptr_join (base, key), NULL);
+  record (rw, rule, "remove", compose_pointer (base, key), NULL);
   json_object_del (parent, key);
 }
 
@@ -182,7 +163,7 @@ static void
 arr_append (struct rw *rw, const char *rule, json_t *arr, const char *base,
             json_t *value)
 {
-  record (rw, rule, "add", ptr_join (base, "-"), value);
+  record (rw, rule, "add", compose_pointer (base, "-"), value);
   json_array_append_new (arr, value);
 }
 
@@ -226,7 +207,7 @@ set_in (struct rw *rw, const char *rule, json_t *obj, const char *base,
           value = nest (keys + 1, value);
           break;
         }
-      p = ptr_join (ptr, keys[0]);
+      p = compose_pointer (ptr, keys[0]);
       free (ptr);
       ptr = p;
       obj = next;
@@ -446,7 +427,7 @@ static void
 hc05_no_new_privileges (struct rw *rw, struct svc *s)
 {
   json_t *opts = json_object_get (s->obj, "security_opt");
-  cleanup_free char *ptr = ptr_join (s->base, "security_opt");
+  cleanup_free char *ptr = compose_pointer (s->base, "security_opt");
   size_t i;
   json_t *v;
 
@@ -573,7 +554,7 @@ tmp_default (const struct plan *p)
 static void
 tmpfs_list (struct rw *rw, struct svc *s, json_t *list, bool need_tmp)
 {
-  cleanup_free char *ptr = ptr_join (s->base, "tmpfs");
+  cleanup_free char *ptr = compose_pointer (s->base, "tmpfs");
   size_t i;
   json_t *v;
 
@@ -694,7 +675,7 @@ static void
 hc39_ulimits (struct rw *rw, struct svc *s)
 {
   json_t *u = json_object_get (s->obj, "ulimits");
-  cleanup_free char *ptr = ptr_join (s->base, "ulimits");
+  cleanup_free char *ptr = compose_pointer (s->base, "ulimits");
 
   if (!json_is_object (u))
     {
@@ -735,44 +716,22 @@ on_failure_count (const char *s)
   return strtoll (s + 11, NULL, 10);
 }
 
-/* What deploy.restart_policy asked for, for a file with no `restart`. */
-static char *
-restart_from_policy (json_t *policy, int retries)
-{
-  const char *cond = json_string_value (json_object_get (policy, "condition"));
-  int64_t max = count_value (json_object_get (policy, "max_attempts"));
-
-  if (cond != NULL && strcmp (cond, "none") == 0)
-    return xstrdup ("no");
-  if (cond != NULL && strcmp (cond, "on-failure") == 0 && max > 0
-      && max < retries)
-    return xasprintf ("on-failure:%lld", (long long)max);
-  return xasprintf ("on-failure:%d", retries);
-}
-
 /* "no" stays (a batch job), "on-failure:N" within the plan stays, the
- * rest becomes "on-failure:<plan>".  deploy.restart_policy is folded into
- * `restart` and removed: `restart` is the one key cfp reads. */
+ * rest, and no `restart` at all, becomes "on-failure:<plan>".  (A
+ * deploy.restart_policy never gets here: pol_check refuses it.) */
 static void
 hc42_restart (struct rw *rw, struct svc *s)
 {
   int retries = rw->cfg->plan->restart_retries;
-  json_t *deploy = json_object_get (s->obj, "deploy");
   json_t *cur = json_object_get (s->obj, "restart");
   const char *v = json_string_value (cur);
   cleanup_free char *want = NULL;
-  cleanup_free char *dptr = ptr_join (s->base, "deploy");
   int64_t n = v != NULL ? on_failure_count (v) : 0;
 
-  if (cur == NULL)
-    want = restart_from_policy (json_object_get (deploy, "restart_policy"),
-                                retries);
-  else if (v == NULL || (strcmp (v, "no") != 0 && (n < 1 || n > retries)))
+  if (v == NULL || (strcmp (v, "no") != 0 && (n < 1 || n > retries)))
     want = xasprintf ("on-failure:%d", retries);
   if (want != NULL)
     obj_set (rw, "CFP-HC-42", s->obj, s->base, "restart", json_string (want));
-  if (json_is_object (deploy))
-    obj_remove (rw, "CFP-HC-42", deploy, dptr, "restart_policy");
 }
 
 static void
@@ -802,7 +761,7 @@ rewrite_service (struct rw *rw, const char *name, json_t *obj)
 {
   struct svc s = { .obj = obj };
 
-  s.base = ptr_join ("/services", name);
+  s.base = compose_pointer ("/services", name);
   compute_limits (rw, &s);
   for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
     steps[i](rw, &s);

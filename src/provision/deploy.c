@@ -379,12 +379,9 @@ check_envelope (struct deploy *dp, struct cfp_err *err)
 {
   const struct plan *p = dp->plan;
   int64_t cpus = 0, mem = 0, pids = 0;
-  int64_t env_cpus = p->nano_cpus, env_mem = p->memory;
+  int64_t env_cpus, env_mem;
 
-  if (dp->hctx.host_nano_cpus > 0 && env_cpus > dp->hctx.host_nano_cpus)
-    env_cpus = dp->hctx.host_nano_cpus;
-  if (dp->hctx.host_memory > 0 && env_mem > dp->hctx.host_memory)
-    env_mem = dp->hctx.host_memory;
+  harden_envelope (&dp->hctx, &env_cpus, &env_mem);
   for (size_t i = 0; i < dp->n; i++)
     {
       struct harden_limits l;

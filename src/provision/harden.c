@@ -147,18 +147,27 @@ lower (int64_t share, int64_t declared, int64_t floor)
 }
 
 void
+harden_envelope (const struct harden_ctx *c, int64_t *nano_cpus,
+                 int64_t *memory)
+{
+  *nano_cpus = c->plan->nano_cpus;
+  *memory = c->plan->memory;
+  if (c->host_nano_cpus > 0 && *nano_cpus > c->host_nano_cpus)
+    *nano_cpus = c->host_nano_cpus;
+  if (c->host_memory > 0 && *memory > c->host_memory)
+    *memory = c->host_memory;
+}
+
+void
 harden_limits_for (const struct harden_ctx *c, const struct cmp_service *svc,
                    const struct tmpl_service *meta, struct harden_limits *out)
 {
   const struct plan *p = c->plan;
   unsigned share = meta ? meta->share : 1;
   unsigned total = c->total_share ? c->total_share : 1;
-  int64_t cpus = p->nano_cpus, mem = p->memory;
+  int64_t cpus, mem;
 
-  if (c->host_nano_cpus > 0 && cpus > c->host_nano_cpus)
-    cpus = c->host_nano_cpus;
-  if (c->host_memory > 0 && mem > c->host_memory)
-    mem = c->host_memory;
+  harden_envelope (c, &cpus, &mem);
   out->nano_cpus
       = lower (cpus * share / total, (int64_t)(svc->cpus * 1e9), MIN_NANO_CPUS);
   out->memory = lower (mem * share / total, svc->mem_limit, MIN_MEMORY);

@@ -72,6 +72,10 @@ int harden_user (const char *service, const char *requested,
                  const char *image_user, char **out, char **note,
                  struct cfp_err *err);
 
+/* The plan's per-stack CPU and memory, capped at what the host has. */
+void harden_envelope (const struct harden_ctx *c, int64_t *nano_cpus,
+                      int64_t *memory);
+
 void harden_limits_for (const struct harden_ctx *c,
                         const struct cmp_service *svc,
                         const struct tmpl_service *meta,

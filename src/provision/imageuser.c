@@ -40,17 +40,6 @@ lookup (const char *text, const char *name, int field)
   return -1;
 }
 
-static bool
-numeric (const char *s)
-{
-  if (*s == '\0')
-    return false;
-  for (; *s; s++)
-    if (!isdigit ((unsigned char)*s))
-      return false;
-  return true;
-}
-
 static int
 probe_container (struct dock *d, const char *image, char **id,
                  struct cfp_err *err)
@@ -88,13 +77,14 @@ resolve (const char *user, const char *passwd, const char *group, char **out)
 
   if (g != NULL)
     *g++ = '\0';
-  uid = numeric (name) ? strtol (name, NULL, 10) : lookup (passwd, name, 2);
+  uid = str_is_digits (name) ? strtol (name, NULL, 10)
+                             : lookup (passwd, name, 2);
   if (uid < 0)
     return -1;
   if (g == NULL)
-    gid = numeric (name) ? uid : lookup (passwd, name, 3);
+    gid = str_is_digits (name) ? uid : lookup (passwd, name, 3);
   else
-    gid = numeric (g) ? strtol (g, NULL, 10) : lookup (group, g, 2);
+    gid = str_is_digits (g) ? strtol (g, NULL, 10) : lookup (group, g, 2);
   if (gid < 0)
     return -1;
   *out = xasprintf ("%ld:%ld", uid, gid);

@@ -18,29 +18,6 @@
 #define MIB (1024LL * 1024)
 #define TMPFS "rw,noexec,nosuid,nodev,size="
 
-/* Stand-in until the file that defines pol_result_free() is linked into
- * this test: a weak definition, which the real one replaces. */
-__attribute__ ((weak)) void
-pol_result_free (struct pol_result *r)
-{
-  for (size_t i = 0; i < r->n_findings; i++)
-    {
-      free (r->findings[i].pointer);
-      free (r->findings[i].service);
-      free (r->findings[i].message);
-    }
-  for (size_t i = 0; i < r->n_patches; i++)
-    {
-      free (r->patches[i].op);
-      free (r->patches[i].pointer);
-      json_decref (r->patches[i].value);
-    }
-  free (r->findings);
-  free (r->patches);
-  free (r->file);
-  memset (r, 0, sizeof *r);
-}
-
 /* ---- helpers ---- */
 
 static const struct plan *
@@ -644,28 +621,6 @@ test_restart (void **state)
 }
 
 static void
-test_restart_policy_folded (void **state)
-{
-  const char *src = "{\"services\": {\"job\": {\"image\": \"x\", \"deploy\": "
-                    "{\"restart_policy\": {\"condition\": \"none\"}}}}}";
-  struct pol_result r;
-  struct cmp_doc *d = rewrite (src, "team", &r);
-  const struct pol_patch *p[4];
-
-  (void)state;
-  assert_int_equal (patches_of (&r, "CFP-HC-42", p, 4), 2);
-  assert_string_equal (p[0]->op, "add");
-  assert_string_equal (p[0]->pointer, "/services/job/restart");
-  assert_string_equal (json_string_value (p[0]->value), "no");
-  assert_string_equal (p[1]->op, "remove");
-  assert_string_equal (p[1]->pointer, "/services/job/deploy/restart_policy");
-  expect_replay (src, d, &r);
-  expect_idempotent (d, "team");
-  pol_result_free (&r);
-  doc_free (d);
-}
-
-static void
 test_ignored_keys_and_cgroup (void **state)
 {
   const char *src
@@ -1062,7 +1017,6 @@ main (void)
     cmocka_unit_test (test_ulimits),
     cmocka_unit_test (test_logging),
     cmocka_unit_test (test_restart),
-    cmocka_unit_test (test_restart_policy_folded),
     cmocka_unit_test (test_ignored_keys_and_cgroup),
     cmocka_unit_test (test_pointer_escaping),
     cmocka_unit_test (test_idempotent_every_plan),
